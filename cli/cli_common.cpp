@@ -1,0 +1,52 @@
+#include "cli/cli_common.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <stdexcept>
+
+namespace muonlab::cli {
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  if (path == "-") {
+    std::cout << content;
+    return;
+  }
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  if (target.has_parent_path()) fs::create_directories(target.parent_path());
+  const fs::path tmp = target.string() + ".tmp." + std::to_string(std::random_device{}());
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out) throw std::runtime_error("cannot write '" + tmp.string() + "'");
+    out << content;
+    out.flush();
+    if (!out) throw std::runtime_error("write to '" + tmp.string() + "' failed");
+  }
+  fs::rename(tmp, target);
+}
+
+CLI::Validator digits_validator() {
+  // Bounds mirror muonlab::kMinDigits / kMaxDigits (spectral/scalar.hpp), repeated here so that the CLI core
+  // builds without the multiprecision layers.
+  constexpr long lo = 10, hi = 100000;
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        long v = 0;
+        try {
+          std::size_t pos = 0;
+          v = std::stol(s, &pos);
+          if (pos != s.size()) return "--digits must be an integer, got '" + s + "'";
+        } catch (...) {
+          return "--digits must be an integer, got '" + s + "'";
+        }
+        if (v < lo) return "--digits " + s + " is too low: at least " + std::to_string(lo) + " digits";
+        if (v > hi) return "--digits " + s + " is too high: at most " + std::to_string(hi) + " digits";
+        return {};
+      },
+      "DIGITS in [10, 100000]", "digits");
+}
+
+}  // namespace muonlab::cli

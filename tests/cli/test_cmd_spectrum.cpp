@@ -1,0 +1,69 @@
+// muonlab spectrum end to end: results and bad input.
+#include "tests/cli/run_cli.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+using muonlab::testing::run_cli;
+using muonlab::testing::TempFile;
+
+TEST_CASE("spectrum of a diagonal matrix at 40 digits", "[cli][spectrum]") {
+  TempFile f("3, 0\n0, 4\n");
+  const auto r = run_cli("spectrum --matrix " + f.path() + " --digits 40 --polar --json");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["rank"] == 2);
+  CHECK(std::stod(j["singular_values"][0].get<std::string>()) == Approx(4.0));
+  CHECK(std::stod(j["norm_frobenius"].get<std::string>()) == Approx(5.0));
+  // srank = (9 + 16)/16.
+  CHECK(std::stod(j["stable_rank"].get<std::string>()) == Approx(25.0 / 16.0));
+  CHECK(std::stod(j["orthogonality_error"].get<std::string>()) < 1e-38);
+  CHECK(std::stod(j["polar"][1][1].get<std::string>()) == Approx(1.0));
+}
+
+TEST_CASE("spectrum reads stdin and prints a human table by default", "[cli][spectrum]") {
+  const auto r = run_cli("spectrum --matrix -", "1 2\n3 4\n");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("stable rank") != std::string::npos);
+}
+
+TEST_CASE("spectrum: bad input exits 2 with a clear message", "[cli][spectrum][errors]") {
+  TempFile empty(""), ragged("1,2\n3\n"), words("1,x\n"), nan("1,nan\n");
+  struct Case { std::string args, expect; };
+  const Case cases[] = {
+      {"spectrum --matrix " + empty.path(), "empty"},
+      {"spectrum --matrix " + ragged.path(), "ragged"},
+      {"spectrum --matrix " + words.path(), "not a finite number"},
+      {"spectrum --matrix " + nan.path(), "not a finite number"},
+      {"spectrum --matrix " + empty.path() + " --digits 0", "too low"},
+      {"spectrum --matrix /no/such/file.csv", "cannot open"},
+      {"spectrum", "--matrix is required"},
+      {"frobnicate", ""},
+  };
+  for (const Case& c : cases) {
+    const auto r = run_cli(c.args);
+    INFO(c.args << "\n" << r.out);
+    CHECK(r.code == 2);
+    CHECK(r.out.find(c.expect) != std::string::npos);
+  }
+}
+
+TEST_CASE("zero matrix: stable rank is reported undefined, not NaN", "[cli][spectrum][errors]") {
+  TempFile zero("0,0\n0,0\n");
+  const auto r = run_cli("spectrum --matrix " + zero.path() + " --json");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["stable_rank"].is_null());
+  CHECK(r.out.find("nan") == std::string::npos);
+}
+
+TEST_CASE("--help and --version exit 0", "[cli]") {
+  CHECK(run_cli("--version").code == 0);
+  CHECK(run_cli("spectrum --help").code == 0);
+  CHECK(run_cli("verify --help").code == 0);
+}

@@ -1,0 +1,46 @@
+#include "spectral/spectral.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace muonlab;
+using namespace muonlab::spectral;
+
+TEST_CASE("stable rank and SVD entropy: definitions and extremes", "[metrics]") {
+  // Equal singular values: srank = r, entropy = 1.
+  CHECK(stable_rank(std::vector<double>{2, 2, 2}) == Approx(3.0));
+  CHECK(svd_entropy(std::vector<double>{2, 2, 2}) == Approx(1.0));
+  // Rank one: srank = 1, entropy = 0.
+  CHECK(stable_rank(std::vector<double>{5, 0, 0}) == Approx(1.0));
+  CHECK(svd_entropy(std::vector<double>{5, 0, 0}) == Approx(0.0).margin(1e-15));
+  // A hand-computed case: σ = (2, 1): srank = 5/4, p = (4/5, 1/5), H = −(0.8 ln 0.8 + 0.2 ln 0.2)/ln 2.
+  CHECK(stable_rank(std::vector<double>{2, 1}) == Approx(1.25));
+  CHECK(svd_entropy(std::vector<double>{2, 1}) ==
+        Approx(-(0.8 * std::log(0.8) + 0.2 * std::log(0.2)) / std::log(2.0)));
+  // Zero matrix: undefined unless the paper's offset is used.
+  CHECK_THROWS(stable_rank(std::vector<double>{0, 0}));
+  CHECK(stable_rank(std::vector<double>{0, 0}, 1e-12) == 0.0);
+  CHECK(svd_entropy(std::vector<double>{0, 0}, 1e-12) == 0.0);
+}
+
+TEST_CASE("stable rank in multiprecision agrees with the exact rational value", "[metrics][mpfr]") {
+  PrecisionScope scope(60);
+  std::vector<Real> s{Real(3), Real(2), Real(1)};
+  // srank = (9 + 4 + 1)/9 = 14/9 exactly.
+  CHECK(abs(stable_rank(s) - Real(14) / Real(9)) < Real("1e-58"));
+}
+
+TEST_CASE("norms on a known matrix", "[norms]") {
+  MatQ a(2, 3);
+  a << Rational(1), Rational(-4), Rational(0), Rational(2, 3), Rational(0), Rational(-1, 2);
+  CHECK(norm_max(a) == Rational(4));
+  CHECK(norm_l1(a) == Rational(1) + 4 + Rational(2, 3) + Rational(1, 2));
+  CHECK(norm_l0(a) == 4);
+  CHECK(norm_frobenius_sq(a) == Rational(1) + 16 + Rational(4, 9) + Rational(1, 4));
+  MatD d(2, 2);
+  d << 3, 0, 0, 4;
+  CHECK(norm_spectral(d) == Approx(4.0));
+  CHECK(norm_frobenius(d) == Approx(5.0));
+  CHECK(sign(d)(0, 1) == 0.0);
+}

@@ -1,0 +1,23 @@
+// The registry of claims that `muonlab verify` runs.
+#pragma once
+
+#include "theory/claim.hpp"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace muonlab::theory {
+
+using ClaimList = std::vector<std::unique_ptr<Claim>>;
+
+/// Every claim, in a stable order. Each layer's claims are added by one function (below), called here.
+const ClaimList& all_claims();
+
+/// The claims with the given ids (all when `ids` is empty); throws InputError naming an unknown id.
+std::vector<const Claim*> select_claims(const std::vector<std::string>& ids);
+
+// One adder per group of claims, each in its own file.
+void add_foundation_claims(ClaimList& out);  // theory/claims_foundation.cpp
+
+}  // namespace muonlab::theory
