@@ -45,27 +45,6 @@ void BM_NewtonSchulz5(benchmark::State& st) {
                                               benchmark::Counter::kIs1000);
 }
 
-// The reference code's formulation (three general GEMMs per step), to compare with spectral::newton_schulz.
-template <class S>
-void BM_NewtonSchulz5Gemm(benchmark::State& st) {
-  const Eigen::Index n = st.range(0);
-  const Mat<S> g = input<S>(n);
-  const NsSchedule<S> sch = schedule_cast<S>(named_schedule("ns5"));
-  for (auto _ : st) {
-    Mat<S> x = g / ns_normalizer(sch, norm_frobenius(g)), a(n, n), b(n, n), xn(n, n);
-    for (const auto& s : sch.steps) {
-      a.noalias() = x * x.transpose();
-      b.noalias() = a * a;
-      b = s.b * a + s.c * b;
-      xn.noalias() = b * x;
-      x = s.a * x + xn;
-    }
-    benchmark::DoNotOptimize(x.data());
-  }
-  st.counters["GFLOP/s"] = benchmark::Counter(15 * 2.0 * n * n * n, benchmark::Counter::kIsIterationInvariantRate,
-                                              benchmark::Counter::kIs1000);
-}
-
 template <class S>
 void BM_PolarGesdd(benchmark::State& st) {
   const Eigen::Index n = st.range(0);
@@ -80,11 +59,9 @@ void BM_PolarGesdd(benchmark::State& st) {
 
 BENCHMARK_TEMPLATE(BM_Gemm, double)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_NewtonSchulz5, double)->Arg(1024)->Unit(benchmark::kMillisecond);
-BENCHMARK_TEMPLATE(BM_NewtonSchulz5Gemm, double)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_PolarGesdd, double)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_Gemm, float)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_NewtonSchulz5, float)->Arg(1024)->Unit(benchmark::kMillisecond);
-BENCHMARK_TEMPLATE(BM_NewtonSchulz5Gemm, float)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(BM_PolarGesdd, float)->Arg(1024)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();
