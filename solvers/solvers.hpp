@@ -1,0 +1,15 @@
+// muonlab::solvers — the optimizers as update rules on Eigen matrices of any scalar, and step-size schedules.
+// Most callers need only make_optimizer<S>(spec) and make_step_size<S>(spec); docs/optimizers.md has the tables.
+#pragma once
+
+#include "solvers/adam.hpp"
+#include "solvers/adamuon.hpp"
+#include "solvers/catalog.hpp"
+#include "solvers/gd.hpp"
+#include "solvers/hyperparams.hpp"
+#include "solvers/momentum.hpp"
+#include "solvers/muon.hpp"
+#include "solvers/normuon.hpp"
+#include "solvers/optimizer.hpp"
+#include "solvers/orthogonalizer.hpp"
+#include "solvers/step_size.hpp"
