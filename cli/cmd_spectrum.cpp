@@ -1,5 +1,6 @@
 // muonlab spectrum: singular values, norms, stable rank, SVD entropy and (optionally) the polar factor of a matrix.
 #include "cli/commands.hpp"
+#include "spectral/errors.hpp"
 #include "spectral/scalar.hpp"
 #include "spectral/spectrum_report.hpp"
 #include "spectral/text_io.hpp"
@@ -19,6 +20,9 @@ struct SpectrumArgs {
   bool polar = false;
   bool json = false;
   double entropy_offset = 0;
+#if MUONLAB_HAVE_TORCH
+  TorchSpectrumArgs torch;  // --checkpoint / --compare (cmd_torch_spectrum.cpp)
+#endif
 };
 
 nlohmann::json to_json(const spectral::SpectrumReport& r) {
@@ -67,6 +71,10 @@ void print_table(const spectral::SpectrumReport& r) {
 }
 
 int run(const SpectrumArgs& a) {
+#if MUONLAB_HAVE_TORCH
+  if (a.torch.requested()) return run_torch_spectrum(a.torch, a.entropy_offset, a.json);
+  if (a.matrix.empty()) throw InputError("give --matrix FILE, --checkpoint FILE or --compare RUN_A RUN_B");
+#endif
   spectral::SpectrumOptions opt;
   opt.polar = a.polar;
   opt.entropy_offset = a.entropy_offset;
@@ -92,7 +100,14 @@ Command add_spectrum(CLI::App& app) {
       "--polar also its polar factor ortho(G) = U V^T and the orthogonality error.");
   sub->add_option("--matrix", args->matrix,
                   "CSV file (one row per line; commas or spaces; '#' comments; decimals or p/q), '-' for stdin")
+#if MUONLAB_HAVE_TORCH
+      ;  // required unless --checkpoint or --compare is given (checked in run)
+  add_torch_spectrum_options(sub, args->torch);
+  sub->get_option("--matrix")->excludes("--checkpoint")->excludes("--compare");
+  sub->get_option("--checkpoint")->excludes("--compare");
+#else
       ->required();
+#endif
   sub->add_option("--digits", args->digits,
                   "Compute in MPFR with this many significant digits (default: double precision via LAPACK)")
       ->check(digits_validator());

@@ -3,6 +3,7 @@
 
 #include "cli/cli_common.hpp"
 
+#include <string>
 #include <vector>
 
 namespace muonlab::cli {
@@ -10,6 +11,26 @@ namespace muonlab::cli {
 #if MUONLAB_HAVE_THEORY
 Command add_spectrum(CLI::App& app);  // cmd_spectrum.cpp
 Command add_verify(CLI::App& app);    // cmd_verify.cpp
+Command add_bias(CLI::App& app);      // cmd_bias.cpp
+Command add_pe(CLI::App& app);        // cmd_pe.cpp
+Command add_ns(CLI::App& app);        // cmd_ns.cpp
+Command add_budget(CLI::App& app);    // cmd_budget.cpp
+Command add_lora(CLI::App& app);      // cmd_lora.cpp
+#endif
+
+#if MUONLAB_HAVE_TORCH
+Command add_pretrain(CLI::App& app);  // cmd_torch_pretrain.cpp
+/// The LibTorch options of `muonlab spectrum` (cmd_torch_spectrum.cpp), shared by the full and torch-only builds.
+struct TorchSpectrumArgs {
+  std::string checkpoint;
+  std::vector<std::string> compare;
+  bool requested() const { return !checkpoint.empty() || !compare.empty(); }
+};
+void add_torch_spectrum_options(CLI::App* sub, TorchSpectrumArgs& args);
+int run_torch_spectrum(const TorchSpectrumArgs& args, double entropy_offset, bool json);
+#if !MUONLAB_HAVE_THEORY
+Command add_spectrum(CLI::App& app);  // cmd_torch_spectrum.cpp (torch-only build: checkpoints only)
+#endif
 #endif
 
 inline std::vector<Command> make_commands(CLI::App& app) {
@@ -17,6 +38,17 @@ inline std::vector<Command> make_commands(CLI::App& app) {
 #if MUONLAB_HAVE_THEORY
   v.push_back(add_verify(app));
   v.push_back(add_spectrum(app));
+  v.push_back(add_bias(app));
+  v.push_back(add_pe(app));
+  v.push_back(add_ns(app));
+  v.push_back(add_budget(app));
+  v.push_back(add_lora(app));
+#endif
+#if MUONLAB_HAVE_TORCH
+  v.push_back(add_pretrain(app));
+#if !MUONLAB_HAVE_THEORY
+  v.push_back(add_spectrum(app));
+#endif
 #endif
   return v;
 }

@@ -64,6 +64,9 @@ private:
     m = m_.size() ? Mat<S>(o_.beta1 * m_ + (one - o_.beta1) * g) : Mat<S>((one - o_.beta1) * g);
     const Mat<S> g2 = g.cwiseProduct(g);
     v = v_.size() ? Mat<S>(o_.beta2 * v_ + (one - o_.beta2) * g2) : Mat<S>((one - o_.beta2) * g2);
+    if (!all_finite(v))  // g⊙g overflows for |g| > ~1.3e154 in double: report, never move by a silent 0
+      throw NumericalError("adam: the second moment overflowed (gradient entries too large for this scalar type; "
+                           "use --digits)");
     const long t = this->steps_ + 1;
     const S bc1 = o_.bias_correction ? one - ipow(o_.beta1, t) : one;
     const S bc2 = o_.bias_correction ? one - ipow(o_.beta2, t) : one;

@@ -51,7 +51,9 @@ public:
   /// ‖diag u‖F = ‖u‖2. O(n) instead of O(n³), the same arithmetic as the matrix iteration.
   Vec<S> diagonal(const Vec<S>& u) const {
     if (polar_) return spectral::sign(u);  // ortho(diag v) = diag(sign v)
-    Vec<S> x = u / spectral::ns_normalizer(schedule_, spectral::norm_l2(u));
+    const S denom = spectral::ns_normalizer(schedule_, spectral::norm_l2(u));
+    if (denom == S(0)) return Vec<S>::Zero(u.size());  // NS(0) = 0 even with eps = 0
+    Vec<S> x = u / denom;
     for (const auto& st : schedule_.steps)
       for (Eigen::Index i = 0; i < x.size(); ++i) {
         const S a = x(i) * x(i);

@@ -50,8 +50,9 @@ template <class S>
 Mat<S> newton_schulz(const Mat<S>& g, const NsSchedule<S>& sch) {
   const bool tall = g.rows() > g.cols();
   Mat<S> x = tall ? Mat<S>(g.transpose()) : g;
-  using std::sqrt;
-  x /= ns_normalizer(sch, norm_frobenius(x));
+  const S denom = ns_normalizer(sch, norm_frobenius(x));
+  if (denom == S(0)) return Mat<S>::Zero(g.rows(), g.cols());  // G = 0 with eps = 0: NS(0) = 0, not 0/0
+  x /= denom;
   // Three products per step as in the reference code. (Forming the symmetric Gram matrices by rank updates, BLAS
   // syrk, saves 1/3 of the FLOPs but measured no faster with OpenBLAS here: bench/README.md.)
   const Eigen::Index k = x.rows();

@@ -31,10 +31,21 @@ typename Derived::Scalar norm_frobenius_sq(const Eigen::MatrixBase<Derived>& w) 
 }
 
 /// ‖W‖F. For rationals use norm_frobenius_sq (the root is generally irrational).
+/// Scaled by ‖W‖max first, so that it neither overflows nor underflows where ‖W‖F itself is representable
+/// (in double, squaring entries above 1.3e154 would give inf).
 template <class Derived>
 typename Derived::Scalar norm_frobenius(const Eigen::MatrixBase<Derived>& w) {
+  using S = typename Derived::Scalar;
   using std::sqrt;
-  return sqrt(norm_frobenius_sq(w));
+  const S scale = norm_max(w);
+  if (scale == S(0)) return S(0);
+  S s(0);
+  for (Eigen::Index j = 0; j < w.cols(); ++j)
+    for (Eigen::Index i = 0; i < w.rows(); ++i) {
+      const S r = S(w(i, j)) / scale;
+      s += r * r;
+    }
+  return scale * S(sqrt(s));
 }
 
 /// ‖v‖0: the number of non-zero entries.

@@ -94,8 +94,9 @@ Rational decimal_to_rational(const std::string& s) {
   std::size_t dot = mant.find('.');
   if (dot != std::string::npos) exp10 -= static_cast<long long>(mant.size() - dot - 1);
   if (exp10 > 100000 || exp10 < -100000) throw InputError("exponent out of range in '" + s + "'");
-  boost::multiprecision::mpz_int num(digits), pow10(1);
-  for (long long k = 0; k < (exp10 < 0 ? -exp10 : exp10); ++k) pow10 *= 10;
+  boost::multiprecision::mpz_int num(digits);
+  const boost::multiprecision::mpz_int pow10 =
+      boost::multiprecision::pow(boost::multiprecision::mpz_int(10), static_cast<unsigned>(exp10 < 0 ? -exp10 : exp10));
   Rational r = exp10 >= 0 ? Rational(num * pow10) : Rational(num, pow10);
   return neg ? Rational(-r) : r;
 }
@@ -123,13 +124,19 @@ Real parse_scalar<Real>(const std::string& text) {
   const std::string s = trim(text);
   if (s.find('/') != std::string::npos) return Real(parse_scalar<Rational>(s));
   if (!is_decimal(s)) throw InputError("'" + s + "' is not a finite number");
-  return Real(s);  // correctly rounded by MPFR at the working precision
+  Real v(s);  // correctly rounded by MPFR at the working precision
+  if (!is_finite(v)) throw InputError("'" + s + "' overflows the exponent range of MPFR");
+  return v;
 }
 
 template <>
 double parse_scalar<double>(const std::string& text) {
   const std::string s = trim(text);
-  if (s.find('/') != std::string::npos) return parse_scalar<Rational>(s).convert_to<double>();
+  if (s.find('/') != std::string::npos) {
+    const double v = parse_scalar<Rational>(s).convert_to<double>();
+    if (!std::isfinite(v)) throw InputError("'" + s + "' overflows double precision");
+    return v;
+  }
   if (!is_decimal(s)) throw InputError("'" + s + "' is not a finite number");
   double v = std::strtod(s.c_str(), nullptr);
   if (!std::isfinite(v)) throw InputError("'" + s + "' overflows double precision");

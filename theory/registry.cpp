@@ -8,6 +8,9 @@ const ClaimList& all_claims() {
   static const ClaimList claims = [] {
     ClaimList v;
     add_foundation_claims(v);
+    add_toy_claims(v);
+    add_polar_express_claims(v);
+    add_budget_claims(v);
     return v;
   }();
   return claims;

@@ -19,5 +19,8 @@ std::vector<const Claim*> select_claims(const std::vector<std::string>& ids);
 
 // One adder per group of claims, each in its own file.
 void add_foundation_claims(ClaimList& out);  // theory/claims_foundation.cpp
+void add_toy_claims(ClaimList& out);         // theory/claims_toy.cpp, theory/claims_bias.cpp
+void add_polar_express_claims(ClaimList& out);  // theory/claims_polar_express.cpp
+void add_budget_claims(ClaimList& out);          // theory/claims_budget.cpp
 
 }  // namespace muonlab::theory

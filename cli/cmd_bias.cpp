@@ -1,0 +1,185 @@
+// muonlab bias: runs one optimizer on a toy problem and reports which candidate solution its iterates approach
+// (REFERENCE §2, issue 3). Parsing and dispatch only: the problem, the runner and the verdict live in toy/, the
+// candidates in theory/closed_forms.hpp, the optimizers and schedules in solvers/.
+#include "cli/commands.hpp"
+#include "solvers/optimizer.hpp"
+#include "solvers/step_size.hpp"
+#include "spectral/errors.hpp"
+#include "spectral/scalar.hpp"
+#include "theory/closed_forms.hpp"
+#include "toy/bias_verdict.hpp"
+#include "toy/problem.hpp"
+#include "toy/runner.hpp"
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <iostream>
+#include <memory>
+
+namespace muonlab::cli {
+namespace {
+
+struct BiasArgs {
+  std::string optimizer;
+  std::string problem = "single";
+  std::string instance;
+  std::string entries = "gaussian";
+  long m = 4, n = 6, samples = 1, rank = 2;
+  unsigned digits = 30;
+  bool exact = false;
+  long steps = 2000;
+  std::string schedule = "power:lr=0.5,p=1";
+  std::uint64_t seed = 1;
+  int records = 200;
+  double tol = 1e-2;
+  std::string out;
+  bool json = false;
+};
+
+nlohmann::json num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
+
+template <class S>
+int run_typed(const BiasArgs& a, const std::string& scalar_name) {
+  toy::Problem<S> problem;
+  if (!a.instance.empty()) {
+    problem = toy::read_problem_file<S>(a.instance);
+  } else {
+    toy::ProblemSpec spec;
+    spec.kind = toy::parse_problem_kind(a.problem);
+    spec.m = a.m;
+    spec.n = a.n;
+    spec.samples = a.samples;
+    spec.rank = a.rank;
+    spec.entries = toy::parse_entries(a.entries);
+    spec.seed = a.seed;
+    problem = toy::make_problem<S>(spec);
+  }
+  auto opt = solvers::make_optimizer<S>(a.optimizer);
+  std::shared_ptr<solvers::StepSize<S>> sched = solvers::make_step_size<S>(a.schedule);
+  const auto candidates = theory::candidate_solutions(problem);
+  toy::RunOptions ro;
+  ro.steps = a.steps;
+  ro.records = a.records;
+  if (a.steps >= 20000)
+    ro.progress = [](long done, long total) {
+      if (done % std::max(1L, total / 10) == 0) fmt::print(stderr, "bias: step {}/{}\n", done, total);
+    };
+  const toy::RunResult<S> r =
+      toy::run_toy<S>(problem, *opt, [sched](long t) { return sched->at(t); }, candidates, ro);
+  const toy::TrajectoryRow& last = r.rows.back();
+  const toy::BiasVerdict v = toy::judge_bias(r.candidates, last, r.diverged, a.tol);
+  if (!a.out.empty()) write_file_atomic(a.out, toy::trajectory_csv(r.candidates, r.rows));
+
+  const double loss0 = r.rows.front().loss;
+  if (a.json) {
+    nlohmann::json j{{"optimizer", a.optimizer},
+                     {"optimizer_name", opt->name()},
+                     {"schedule", sched->name()},
+                     {"robbins_monro", sched->satisfies_robbins_monro()},
+                     {"problem",
+                      {{"kind", toy::to_string(problem.kind)},
+                       {"m", problem.m()},
+                       {"n", problem.n()},
+                       {"samples", problem.samples()},
+                       {"source", a.instance.empty() ? "random" : a.instance},
+                       {"entries", a.entries},
+                       {"seed", a.seed}}},
+                     {"scalar", scalar_name},
+                     {"digits", a.exact ? 0u : a.digits},
+                     {"steps", r.steps_done},
+                     {"loss0", num(loss0)},
+                     {"loss", num(last.loss)},
+                     {"norm_max", num(last.norm_max)},
+                     {"norm_2", num(last.norm_2)},
+                     {"norm_F", num(last.norm_f)},
+                     {"diverged", v.diverged},
+                     {"tolerance", a.tol},
+                     {"verdict", v.text},
+                     {"converged_to", v.converged_to},
+                     {"nearest", v.nearest},
+                     {"candidates", nlohmann::json::array()}};
+    for (std::size_t c = 0; c < r.candidates.size(); ++c)
+      j["candidates"].push_back({{"name", r.candidates[c]},
+                                 {"label", toy::candidate_label(r.candidates[c])},
+                                 {"dist", num(last.dist[c])},
+                                 {"rel_dist", num(last.rel_dist[c])}});
+    if (!a.out.empty()) j["trajectory"] = a.out;
+    std::cout << j.dump(2) << '\n';
+  } else {
+    fmt::print("optimizer {}   schedule {}{}\n", opt->name(), sched->name(),
+               sched->satisfies_robbins_monro() ? "" : "  (not eta->0 & sum=inf)");
+    fmt::print("problem {} {}x{}{} ({})   scalar {}{}\n", toy::to_string(problem.kind), problem.m(), problem.n(),
+               problem.samples() > 1 ? fmt::format(", {} samples", problem.samples()) : std::string(),
+               a.instance.empty() ? fmt::format("{}, seed {}", a.entries, a.seed) : a.instance, scalar_name,
+               a.exact ? std::string() : fmt::format(" ({} digits)", a.digits));
+    fmt::print("steps {}   loss {:.6g} -> {:.6g}\n", r.steps_done, loss0, last.loss);
+    fmt::print("{:<8} {:>14} {:>14}\n", "solution", "distance", "relative");
+    for (std::size_t c = 0; c < r.candidates.size(); ++c)
+      fmt::print("{:<8} {:>14.6g} {:>14.6g}\n", toy::candidate_label(r.candidates[c]), last.dist[c],
+                 last.rel_dist[c]);
+    fmt::print("verdict: {} (relative tolerance {:g})\n", v.text, a.tol);
+    if (!a.out.empty()) fmt::print("trajectory: {}\n", a.out);
+  }
+  return kOk;
+}
+
+int run(const BiasArgs& a) {
+  if (a.exact) return run_typed<Rational>(a, "rational");
+  PrecisionScope scope(a.digits);
+  return run_typed<Real>(a, "mpfr");
+}
+
+std::string optimizer_list() {
+  std::string s;
+  for (const auto& [name, help] : solvers::optimizer_help()) s += "\n  " + name + ": " + help;
+  return s;
+}
+
+}  // namespace
+
+Command add_bias(CLI::App& app) {
+  auto args = std::make_shared<BiasArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "bias",
+      "Runs one optimizer on a toy least-squares problem L = 1/2|W x - y|^2 (W0 = 0; or continuation from W0, "
+      "the LoRA surrogate, k samples) and reports the distance of its iterates to the candidate solutions "
+      "W*_max = y sign(x)^T/|x|_1 (min max-norm, SignGD's limit), W*_2 = y x^T/|x|_2^2 (min spectral norm, "
+      "Muon's limit) and W*_F (min Frobenius norm), with a verdict: 'converged to X' when the relative distance "
+      "|W_T - X|_F/|X - W0|_F is at most --tol, else 'none of them'.");
+  sub->add_option("--optimizer", args->optimizer,
+                  "Optimizer spec NAME[:key=value,...], e.g. signgd, adam:eps=0, muon, muon:ortho=pe5, "
+                  "muon-ideal, adamuon, normuon, muonall, gd. Known:" + optimizer_list())
+      ->required();
+  sub->add_option("--problem", args->problem, "single | continuation | lora | ksample (default single)");
+  sub->add_option("--instance", args->instance,
+                  "Read the instance from a file instead: sections [x] (one sample per row), [y] (one target per "
+                  "row), optional [w0] (m rows) and [a] (LoRA factor, r rows); CSV or spaces; decimals or p/q");
+  sub->add_option("--entries", args->entries, "Random entries: gaussian | integer (non-zero in [-3, 3])");
+  sub->add_option("--m", args->m, "Rows of W (default 4)")->check(CLI::Range(1, 4096));
+  sub->add_option("--n", args->n, "Columns of W (default 6)")->check(CLI::Range(1, 4096));
+  sub->add_option("--samples", args->samples, "Samples k for --problem ksample (default 1)")
+      ->check(CLI::Range(1, 4096));
+  sub->add_option("--rank", args->rank, "LoRA rank r for --problem lora (default 2)")->check(CLI::Range(1, 4096));
+  sub->add_option("--digits", args->digits, "MPFR working precision in decimal digits (default 30)")
+      ->check(digits_validator());
+  sub->add_flag("--exact", args->exact,
+                "Exact rational arithmetic (field-only optimizers: signgd, gd; schedules with rational values)");
+  sub->add_option("--steps", args->steps, "Steps T (default 2000)")->check(CLI::Range(0L, 100000000L));
+  sub->add_option("--schedule", args->schedule,
+                  "Step sizes: constant:lr=E | power:lr=E,p=P (E/(t+1)^P) | cosine:lr=E,steps=T,min=M | "
+                  "linear:lr=E,steps=T,final=F,warmdown=W | a bare number (constant); default power:lr=0.5,p=1");
+  sub->add_option("--seed", args->seed, "Seed of the random instance (default 1)");
+  sub->add_option("--records", args->records, "About this many log-spaced trajectory rows (default 200)")
+      ->check(CLI::Range(1, 100000));
+  sub->add_option("--tol", args->tol, "Relative distance that counts as converged (default 1e-2)")
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--out", args->out,
+                  "Write the trajectory CSV here (atomically): step,lr,loss,norm_max,norm_2,norm_F,dist_<c>...,"
+                  "rel_<c>... for the candidates c in max, 2, F");
+  sub->add_flag("--json", args->json, "Machine-readable output");
+  return {sub, [args] { return run(*args); }};
+}
+
+}  // namespace muonlab::cli

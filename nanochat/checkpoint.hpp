@@ -1,0 +1,36 @@
+// Model files and resumable checkpoints, written atomically (temporary file in the same folder, then rename).
+//
+// A model file (run/model.pt) holds the run's config.json text and the weights; a checkpoint (run/checkpoint.pt)
+// adds the optimizer state and the number of steps done. Both load with load_model, so `muonlab spectrum
+// --checkpoint` takes either, or a run directory (its model.pt, else its checkpoint.pt).
+#pragma once
+
+#include "nanochat/model.hpp"
+#include "nanochat/optim.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace muonlab::nanochat {
+
+/// Writes `content` to `path` atomically.
+void write_text_atomic(const std::string& path, const std::string& content);
+
+void save_model(const std::string& path, GPT& model, const nlohmann::json& config);
+void save_checkpoint(const std::string& path, GPT& model, const ModelOptimizer& opt, std::int64_t step,
+                     const nlohmann::json& config);
+
+struct LoadedModel {
+  GPT model{nullptr};
+  nlohmann::json config;   // the run's config.json ({"model": …, "train": …, …})
+  std::int64_t step = -1;  // steps done (checkpoints; model files store it too)
+  std::string path;        // the file actually read
+};
+/// Loads a model file, a checkpoint, or a run directory. Throws std::invalid_argument when the path is not one.
+LoadedModel load_model(const std::string& path);
+/// Restores a checkpoint's weights and optimizer state into `model` and `opt`; returns the steps done.
+std::int64_t load_checkpoint(const std::string& path, GPT& model, ModelOptimizer& opt);
+
+}  // namespace muonlab::nanochat

@@ -1,0 +1,62 @@
+// Text data for the LibTorch path: reading (plain, .gz or dictzip .dz), a deterministic train/validation split
+// by documents, the token streams, batches that depend only on (seed, step) so a resumed run sees the same data,
+// and the unigram baseline that a model must beat to have learned anything.
+#pragma once
+
+#include "nanochat/tokenizer.hpp"
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace muonlab::nanochat {
+
+/// The default pretraining text: data/gcide.txt under `root` if scripts/prepare_data made it, else the dict-gcide
+/// package's /usr/share/dictd/gcide.dict.dz. Empty if neither exists.
+std::string default_pretraining_text(const std::string& root = ".");
+/// The default fine-tuning text: data/fortunes.txt under `root`, else empty (scripts/prepare_data makes it).
+std::string default_finetuning_text(const std::string& root = ".");
+
+/// Reads at most `max_bytes` (0 = all) of a text file; gzip/dictzip files (by their magic bytes) are inflated when
+/// this build has zlib. Invalid UTF-8 bytes and NULs are replaced by '?', so the tokenizer's byte counts are exact.
+/// Throws std::invalid_argument for a missing, unreadable or empty file.
+std::string read_text(const std::string& path, std::int64_t max_bytes);
+
+/// Splits text into documents at blank lines (each keeps its trailing newlines, so the documents concatenate back
+/// to the text) and holds out each one for validation with probability `val_fraction`, decided by `seed`.
+struct TextSplit {
+  std::vector<std::string> train, val;
+  std::size_t train_bytes = 0, val_bytes = 0;
+};
+TextSplit split_documents(const std::string& text, double val_fraction, std::uint64_t seed);
+
+/// The lines of the training documents (what the tokenizer is trained on).
+std::vector<std::string> training_lines(const TextSplit& split);
+
+/// A token stream (int64 ids) with the byte count of every token.
+struct TokenStream {
+  torch::Tensor ids;        // (N) int64
+  std::int64_t bytes = 0;   // Σ bytes of the tokens = bytes of the text
+};
+TokenStream encode_documents(const Tokenizer& tok, const std::vector<std::string>& docs);
+
+/// Batch for step `step`: B windows at offsets drawn from (seed, step) alone; x = ids[o, o+T), y = ids[o+1, o+T+1).
+struct Batch {
+  torch::Tensor x, y;  // (B, T) int64
+};
+Batch sample_batch(const TokenStream& s, int batch_size, int seq_len, std::uint64_t seed, std::int64_t step);
+
+/// The fixed validation windows: consecutive, non-overlapping, at most `max_tokens` targets in total.
+Batch validation_windows(const TokenStream& s, int seq_len, std::int64_t max_tokens);
+
+/// Bits per byte of a unigram model of the training tokens (add-½ smoothing) on the targets `y`:
+/// −Σ log2 p(y) / Σ bytes(y). The baseline a trained model must beat.
+double unigram_bits_per_byte(const TokenStream& train, const torch::Tensor& y, const std::vector<std::int32_t>& bytes,
+                             int vocab_size);
+
+/// Σ bytes of the target tokens (for exact bits per byte).
+std::int64_t target_bytes(const torch::Tensor& y, const std::vector<std::int32_t>& bytes);
+
+}  // namespace muonlab::nanochat

@@ -1,0 +1,99 @@
+// A compact NanoChat (REFERENCE §5: karpathy/nanochat at commit 306bc38, as the paper used it).
+//
+// What differs from the textbook GPT-2:
+//   - depth sets width: n_embd = 64·depth, heads of dimension ≈128 (ModelConfig)
+//   - rotary position embeddings (base 10000, half-split), no learned positions
+//   - QK-norm: RMSNorm of queries and keys after RoPE
+//   - parameter-free RMSNorm after the embedding, before attention and MLP (pre-norm) and before the head
+//   - MLP 4× wide with ReLU² (relu(x)²), no biases anywhere
+//   - untied token embedding and LM head; logits softcapped 15·tanh(z/15)
+//   - init: Linear N(0, 1/√fan_in · min(1, √(fan_out/fan_in))), embedding N(0, 1), LM head and both output
+//     projections zero
+//   - on CUDA the matmuls run in bf16 with fp32 master weights (the effect of autocast, written out so it is the
+//     same code under LibTorch 1.13 and 2.x); attention is written out (LibTorch 1.13 has no public SDPA)
+#pragma once
+
+#include "nanochat/config.hpp"
+
+#include <torch/torch.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace muonlab::nanochat {
+
+// ---- primitives ----------------------------------------------------------------------------------------------
+
+/// Parameter-free RMSNorm over the last dimension (eps = float32 machine epsilon, as F.rms_norm's default).
+torch::Tensor rms_norm(const torch::Tensor& x);
+
+/// x·Wᵀ; in bf16 when `bf16` (CUDA), else in the tensors' dtype.
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, bool bf16);
+
+/// Rotary embedding of x (B, T, H, D) with cos, sin (1, T, 1, D/2): half-split pairs (x_i, x_{i+D/2}).
+torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+
+// ---- blocks --------------------------------------------------------------------------------------------------
+
+struct CausalSelfAttentionImpl : torch::nn::Module {
+  CausalSelfAttentionImpl(const ModelConfig& c);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin, bool bf16);
+  int n_head, head_dim;
+  torch::nn::Linear c_q{nullptr}, c_k{nullptr}, c_v{nullptr}, c_proj{nullptr};
+};
+TORCH_MODULE(CausalSelfAttention);
+
+struct MLPImpl : torch::nn::Module {
+  MLPImpl(const ModelConfig& c);
+  torch::Tensor forward(const torch::Tensor& x, bool bf16);
+  torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
+};
+TORCH_MODULE(MLP);
+
+struct BlockImpl : torch::nn::Module {
+  BlockImpl(const ModelConfig& c);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin, bool bf16);
+  CausalSelfAttention attn{nullptr};
+  MLP mlp{nullptr};
+};
+TORCH_MODULE(Block);
+
+// ---- the model -----------------------------------------------------------------------------------------------
+
+struct GPTImpl : torch::nn::Module {
+  explicit GPTImpl(const ModelConfig& c);
+  /// The REFERENCE §5 init (call after construction and after torch::manual_seed for reproducibility).
+  void init_weights();
+  /// Logits (B, T, V) in float32, softcapped, for token ids idx (B, T) int64.
+  torch::Tensor forward(const torch::Tensor& idx);
+  /// Cross-entropy of next-token targets (B, T), mean or sum over tokens ("mean" | "sum" | "none").
+  torch::Tensor loss(const torch::Tensor& idx, const torch::Tensor& targets, const std::string& reduction = "mean");
+  /// Moves the model (and the RoPE tables) to a device; bf16 matmuls are switched on for CUDA.
+  void to_device(const torch::Device& device);
+
+  ModelConfig config;
+  bool bf16 = false;
+  torch::nn::Embedding wte{nullptr};
+  torch::nn::ModuleList h{nullptr};
+  torch::nn::Linear lm_head{nullptr};
+  torch::Tensor rope_cos, rope_sin;  // (1, seq_len, 1, head_dim/2), buffers
+};
+TORCH_MODULE(GPT);
+
+/// The probed hidden matrices, in model order: for each block Q, K, V, attention out, MLP up, MLP down.
+struct NamedMatrix {
+  std::string name;  // parameter name, e.g. "h.0.attn.c_q.weight"
+  std::string kind;  // Q | K | V | O | MLP_up | MLP_down
+  int layer;
+  torch::Tensor weight;  // (out, in)
+};
+std::vector<NamedMatrix> hidden_matrices(GPT& model);
+
+/// Number of parameters: total, in hidden matrices, in embedding + head.
+struct ParamCount {
+  std::int64_t total = 0, hidden = 0, embedding = 0, head = 0;
+};
+ParamCount count_parameters(GPT& model);
+
+}  // namespace muonlab::nanochat

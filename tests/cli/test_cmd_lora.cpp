@@ -1,0 +1,53 @@
+// muonlab lora and muonlab budget: output contract and bad input (exit 2).
+#include "run_cli.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+using muonlab::testing::run_cli;
+using muonlab::testing::TempFile;
+
+TEST_CASE("muonlab lora --sharpness reports the sharp constants", "[cli][lora]") {
+  const auto r = run_cli("lora --sharpness --rank 4 --starts 4 --json", "", false);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["sharpness"].size() == 2);
+  CHECK(j["sharpness"][0]["formula"] == "(1+sqrt(R))/2");
+  CHECK(std::stod(j["sharpness"][0]["supremum"].get<std::string>()) == Approx(1.5).epsilon(1e-15));
+  CHECK(j["sharpness"][0]["attained"] == true);
+  CHECK(j["sharpness"][1]["attained"] == false);
+}
+
+TEST_CASE("muonlab lora on a given adapter, and its bad input", "[cli][lora]") {
+  TempFile a("1,0,2\n0,1,-1\n");
+  const auto r = run_cli("lora --a " + a.path() + " --z 1,2,3 --r0 1,-1 --json", "", false);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  // u = A z = (7, −1): f1 = 8·7/50.
+  CHECK(j["f1"].get<double>() == Approx(56.0 / 50).epsilon(1e-14));
+  CHECK(j["r"] == 2);
+  CHECK(run_cli("lora --a " + a.path() + " --z 0,0,0 --r0 1").code == 2);  // A z = 0
+  CHECK(run_cli("lora --a " + a.path() + " --z 1,2 --r0 1").code == 2);    // shape
+  CHECK(run_cli("lora --a " + a.path() + " --z 1,2,3").code == 2);          // missing --r0
+  CHECK(run_cli("lora --sharpness --rank 0").code == 2);
+}
+
+TEST_CASE("muonlab budget: curves, solvers, k samples and bad input", "[cli][budget]") {
+  const auto r = run_cli("budget --z 1,-2,3 --r0 2,-1 --points 5 --solve --digits 30 --json", "", false);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["thresholds"]["rho_max"].get<double>() == Approx(1.0 / 3).epsilon(1e-14));
+  for (const auto& row : j["rows"]) CHECK(row["e_max_solver"].get<double>() == Approx(row["e_max"].get<double>()).margin(1e-20));
+  TempFile out("");
+  CHECK(run_cli("budget --m 3 --n 4 --points 4 --out " + out.path()).code == 0);
+  CHECK(run_cli("budget --z 0,0 --r0 1,2").code == 2);
+  CHECK(run_cli("budget --z 1,2 --r0 0").code == 2);
+  CHECK(run_cli("budget --z 1,2 --r0 1 --rho -1").code == 2);
+  CHECK(run_cli("budget --z 1,2 --r0 1,nan").code == 2);
+  CHECK(run_cli("budget --samples 5 --n 4").code == 2);
+  const auto k = run_cli("budget --samples 2 --m 2 --n 3 --steps 200 --json", "", false);
+  REQUIRE(k.code == 0);
+  CHECK(nlohmann::json::parse(k.out)["ksample"].size() == 2);
+}

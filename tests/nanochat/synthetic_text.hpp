@@ -1,0 +1,48 @@
+// A deterministic, learnable test text (so the tests need no data package): paragraphs of sentences from a small
+// grammar, with Unicode, tabs and runs of spaces to exercise the tokenizer's lossless round trip.
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace muonlab::testing {
+
+inline std::string synthetic_text(std::size_t bytes, unsigned seed = 7) {
+  const std::vector<std::string> subj = {"The cat", "A dog", "The old sailor", "Every child", "The café owner",
+                                         "My neighbour", "The Muon optimizer", "A quiet student"};
+  const std::vector<std::string> verb = {"sees", "likes", "carries", "paints", "remembers", "orthogonalizes",
+                                         "follows", "builds"};
+  const std::vector<std::string> obj = {"the red ball.", "a small boat.", "the naïve proof.", "every matrix.",
+                                        "the long road.", "a warm crêpe.", "the garden gate.", "its own shadow."};
+  std::mt19937 rng(seed);
+  std::string out;
+  while (out.size() < bytes) {
+    const int sentences = 1 + int(rng() % 4);
+    for (int s = 0; s < sentences; ++s) {
+      out += subj[rng() % subj.size()] + " " + verb[rng() % verb.size()] + " " + obj[rng() % obj.size()];
+      out += (rng() % 5 == 0) ? "\n\t" : (rng() % 7 == 0 ? "   " : " ");
+    }
+    out += "\n\n";
+  }
+  return out;
+}
+
+/// Writes synthetic_text(bytes) to a file under the temp directory and returns its path.
+inline std::string write_synthetic_text(const std::string& name, std::size_t bytes) {
+  const auto path = std::filesystem::temp_directory_path() / name;
+  std::ofstream(path, std::ios::binary) << synthetic_text(bytes);
+  return path.string();
+}
+
+/// A fresh empty directory under the temp directory.
+inline std::string fresh_dir(const std::string& name) {
+  const auto path = std::filesystem::temp_directory_path() / name;
+  std::filesystem::remove_all(path);
+  std::filesystem::create_directories(path);
+  return path.string();
+}
+
+}  // namespace muonlab::testing

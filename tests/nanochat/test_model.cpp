@@ -1,0 +1,103 @@
+// The NanoChat model (nanochat/model.hpp) against REFERENCE §5.
+#include "nanochat/model.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace muonlab::nanochat;
+
+namespace {
+ModelConfig small_config() {
+  ModelConfig c;
+  c.depth = 2;  // width 128, one head of 128
+  c.vocab_size = 97;
+  c.seq_len = 16;
+  return c;
+}
+}  // namespace
+
+TEST_CASE("depth sets width and heads", "[nanochat][model]") {
+  ModelConfig c;
+  c.depth = 4;
+  CHECK(c.n_embd() == 256);
+  CHECK(c.n_head() == 2);
+  CHECK(c.actual_head_dim() == 128);
+  c.depth = 1;
+  CHECK(c.n_head() == 1);  // width 64 < 128: one head of 64
+  CHECK(c.actual_head_dim() == 64);
+  c.depth = 0;
+  CHECK_THROWS_AS(c.validate(), std::invalid_argument);
+}
+
+TEST_CASE("zero inits make the initial loss exactly ln V", "[nanochat][model]") {
+  torch::manual_seed(1);
+  GPT model(small_config());
+  // REFERENCE §5: LM head and both output projections start at zero.
+  CHECK(model->lm_head->weight.abs().max().item<double>() == 0.0);
+  for (const auto& m : hidden_matrices(model))
+    if (m.kind == "O" || m.kind == "MLP_down") CHECK(m.weight.abs().max().item<double>() == 0.0);
+  const torch::Tensor idx = torch::randint(0, 97, {3, 16}, torch::kInt64);
+  // Zero head → all logits 0 → uniform prediction: loss = ln V up to float32 rounding of the log-softmax.
+  const double loss = model->loss(idx, idx).item<double>();
+  CHECK(loss == Approx(std::log(97.0)).epsilon(1e-6));
+}
+
+TEST_CASE("Linear init has the REFERENCE §5 standard deviation", "[nanochat][model]") {
+  torch::manual_seed(2);
+  ModelConfig c = small_config();
+  c.depth = 4;  // width 256
+  GPT model(c);
+  for (const auto& m : hidden_matrices(model)) {
+    if (m.kind == "O" || m.kind == "MLP_down") continue;
+    const double fan_out = double(m.weight.size(0)), fan_in = double(m.weight.size(1));
+    const double want = 1.0 / std::sqrt(fan_in) * std::min(1.0, std::sqrt(fan_out / fan_in));
+    // A sample std over n ≥ 65536 normal entries has relative standard error 1/√(2n) < 0.3%; 2% is > 6 sigma.
+    CHECK(m.weight.std().item<double>() == Approx(want).epsilon(0.02));
+  }
+  CHECK(model->wte->weight.std().item<double>() == Approx(1.0).epsilon(0.02));  // embedding N(0, 1)
+}
+
+TEST_CASE("the model is causal and its logits are softcapped", "[nanochat][model]") {
+  torch::manual_seed(3);
+  GPT model(small_config());
+  {
+    torch::NoGradGuard g;
+    for (auto& p : model->parameters()) p.normal_(0.0, 0.5);  // make every path non-trivial
+  }
+  torch::Tensor idx = torch::randint(0, 97, {1, 16}, torch::kInt64);
+  const torch::Tensor a = model->forward(idx);
+  idx[0][10] = (idx[0][10].item<std::int64_t>() + 1) % 97;
+  const torch::Tensor b = model->forward(idx);
+  // Positions before the changed token see exactly the same inputs: bit-identical logits.
+  CHECK(torch::equal(a.narrow(1, 0, 10), b.narrow(1, 0, 10)));
+  CHECK_FALSE(torch::equal(a.narrow(1, 10, 6), b.narrow(1, 10, 6)));
+  CHECK(a.abs().max().item<double>() < 15.0);  // softcap 15·tanh(z/15)
+}
+
+TEST_CASE("RMSNorm and RoPE preserve what they should", "[nanochat][model]") {
+  torch::manual_seed(4);
+  const torch::Tensor x = torch::randn({2, 5, 3, 8}) * 7.0;
+  const torch::Tensor n = rms_norm(x);
+  // Parameter-free RMSNorm: unit root-mean-square on the last axis (up to eps = 1.2e-7 relative to the mean square).
+  CHECK(n.pow(2).mean(-1).sub(1).abs().max().item<double>() < 1e-5);
+  // RoPE is a rotation of each (x_i, x_{i+D/2}) pair: norms are preserved, and q·k depends only on the offset.
+  const torch::Tensor ang = torch::arange(5, torch::kFloat32).view({1, 5, 1, 1}) * torch::rand({1, 1, 1, 4});
+  const torch::Tensor r = apply_rotary(x, ang.cos(), ang.sin());
+  CHECK(torch::allclose(r.norm(2, -1), x.norm(2, -1), 1e-5, 1e-5));
+  const torch::Tensor q = torch::randn({1, 1, 1, 8}).expand({1, 5, 1, 8});
+  const torch::Tensor k = torch::randn({1, 1, 1, 8}).expand({1, 5, 1, 8});
+  const torch::Tensor rq = apply_rotary(q, ang.cos(), ang.sin()), rk = apply_rotary(k, ang.cos(), ang.sin());
+  const double d01 = (rq[0][1][0] * rk[0][0][0]).sum().item<double>();
+  const double d12 = (rq[0][2][0] * rk[0][1][0]).sum().item<double>();
+  CHECK(d01 == Approx(d12).epsilon(1e-5));
+}
+
+TEST_CASE("parameter counts split hidden, embedding and head", "[nanochat][model]") {
+  GPT model(small_config());
+  const ParamCount pc = count_parameters(model);
+  CHECK(pc.embedding == 97 * 128);
+  CHECK(pc.head == 97 * 128);
+  CHECK(pc.hidden == 2 * 12 * 128 * 128);  // per block: Q, K, V, O (4·C²) + MLP (8·C²)
+  CHECK(pc.total == pc.hidden + pc.embedding + pc.head);
+}

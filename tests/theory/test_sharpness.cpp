@@ -1,0 +1,43 @@
+// The sharp constants of the Prop D.8 inflation factors (theory/sharpness.hpp).
+#include "theory/sharpness.hpp"
+
+#include "spectral/errors.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace muonlab;
+using namespace muonlab::theory;
+
+TEST_CASE("sharpness f1: (1, a*, ..., a*) attains (1+sqrt R)/2 at 50 digits", "[theory][sharpness]") {
+  PrecisionScope scope(50);
+  for (long R : {2L, 3L, 7L}) {
+    const Real astar = Real(1) / (Real(1) + sqrt(Real(R)));
+    VecR u = VecR::Constant(R, astar);
+    u(0) = Real(1);
+    // f1 is a ratio of sums of R terms: 1e-45 is ~1e4 ε at 50 digits.
+    CHECK(to_double(Real(abs(sharp_f1<Real>(u) - (Real(1) + sqrt(Real(R))) / Real(2)))) <= 1e-45);
+  }
+}
+
+TEST_CASE("sharpness search: f1 is attained below sqrt R, f2 is a supremum equal to sqrt R", "[theory][sharpness]") {
+  const SharpnessReport f1 = sharpness_search("f1", 4, 50, 1, 10);
+  CHECK(f1.attained);
+  CHECK_FALSE(f1.paper_bound_sharp);
+  CHECK(f1.refine_error <= 1e-45);  // Newton on the one-parameter family converges to the working precision
+  CHECK(f1.search_best == Approx(1.5).epsilon(1e-9));  // (1 + √4)/2
+  CHECK(f1.best_by_support.size() == 4);
+  const SharpnessReport f2 = sharpness_search("f2", 3, 50, 1, 10);
+  CHECK_FALSE(f2.attained);
+  CHECK(f2.paper_bound_sharp);
+  CHECK(f2.search_best < std::sqrt(3.0));
+  CHECK(f2.refine_error <= std::sqrt(3.0) * 2 * 1e-25);  // ≤ √R(R−1)ε with ε = 10^(−50/2)
+  CHECK(f2.refine_error > 0);                            // not attained
+  const SharpnessReport one = sharpness_search("f2", 1, 30, 1, 2);
+  CHECK(one.attained);
+  CHECK(one.paper_bound_attained);
+  CHECK_THROWS_AS(sharpness_search("f3", 2, 30, 1), InputError);
+  CHECK_THROWS_AS(sharpness_search("f1", 0, 30, 1), InputError);
+  CHECK_THROWS_AS(sharp_f1<double>(VecD::Zero(3)), InputError);
+}
