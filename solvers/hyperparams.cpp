@@ -1,17 +1,12 @@
 #include "solvers/hyperparams.hpp"
 
+#include "spectral/text_io.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace muonlab::solvers {
 namespace {
-
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
 
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -28,30 +23,30 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
 
 Spec parse_spec(const std::string& text, const std::string& what) {
   Spec s;
-  s.text = trim(text);
+  s.text = trim_copy(text);
   // The display form "name(k=v,...)" that Optimizer::name() and StepSize::name() print reads back as
   // "name:k=v,...".
   const auto paren = s.text.find('(');
   if (paren != std::string::npos && s.text.back() == ')' && s.text.find(':') == std::string::npos)
     s.text = s.text.substr(0, paren) + ":" + s.text.substr(paren + 1, s.text.size() - paren - 2);
   const auto colon = s.text.find(':');
-  s.name = lower(trim(s.text.substr(0, colon)));
+  s.name = lower(trim_copy(s.text.substr(0, colon)));
   if (s.name.empty()) throw InputError("empty " + what + " name in '" + text + "'");
   if (colon == std::string::npos) return s;
   std::string rest = s.text.substr(colon + 1);
   std::size_t pos = 0;
   while (pos <= rest.size()) {
     const auto comma = rest.find(',', pos);
-    const std::string item = trim(rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+    const std::string item = trim_copy(rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
     pos = comma == std::string::npos ? rest.size() + 1 : comma + 1;
     if (item.empty()) {
-      if (comma == std::string::npos && s.values.empty() && trim(rest).empty()) break;  // "adam:" is "adam"
+      if (comma == std::string::npos && s.values.empty() && trim_copy(rest).empty()) break;  // "adam:" is "adam"
       throw InputError(what + " '" + s.text + "': empty key=value item");
     }
     const auto eq = item.find('=');
     if (eq == std::string::npos)
       throw InputError(what + " '" + s.text + "': '" + item + "' is not key=value");
-    std::string key = lower(trim(item.substr(0, eq))), value = trim(item.substr(eq + 1));
+    std::string key = lower(trim_copy(item.substr(0, eq))), value = trim_copy(item.substr(eq + 1));
     if (key.empty() || value.empty())
       throw InputError(what + " '" + s.text + "': '" + item + "' needs both a key and a value");
     for (const auto& kv : s.values)

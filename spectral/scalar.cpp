@@ -1,6 +1,7 @@
 #include "spectral/scalar.hpp"
 
 #include "spectral/errors.hpp"
+#include "spectral/text_io.hpp"
 
 #include <cctype>
 #include <sstream>
@@ -41,13 +42,6 @@ std::string to_string(const Rational& x, unsigned digits) {
 }
 
 namespace {
-
-std::string trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return s.substr(b, e - b);
-}
 
 // A decimal literal: [+-] digits [. digits] [e|E [+-] digits], at least one digit in the mantissa.
 bool is_decimal(const std::string& s) {
@@ -105,11 +99,11 @@ Rational decimal_to_rational(const std::string& s) {
 
 template <>
 Rational parse_scalar<Rational>(const std::string& text) {
-  const std::string s = trim(text);
+  const std::string s = trim_copy(text);
   if (s.empty()) throw InputError("empty number");
   std::size_t slash = s.find('/');
   if (slash != std::string::npos) {
-    std::string p = trim(s.substr(0, slash)), q = trim(s.substr(slash + 1));
+    std::string p = trim_copy(s.substr(0, slash)), q = trim_copy(s.substr(slash + 1));
     if (!is_integer(p) || !is_integer(q)) throw InputError("'" + s + "' is not a number (p/q needs integers)");
     boost::multiprecision::mpz_int den(q);
     if (den == 0) throw InputError("'" + s + "' has a zero denominator");
@@ -121,7 +115,7 @@ Rational parse_scalar<Rational>(const std::string& text) {
 
 template <>
 Real parse_scalar<Real>(const std::string& text) {
-  const std::string s = trim(text);
+  const std::string s = trim_copy(text);
   if (s.find('/') != std::string::npos) return Real(parse_scalar<Rational>(s));
   if (!is_decimal(s)) throw InputError("'" + s + "' is not a finite number");
   Real v(s);  // correctly rounded by MPFR at the working precision
@@ -131,7 +125,7 @@ Real parse_scalar<Real>(const std::string& text) {
 
 template <>
 double parse_scalar<double>(const std::string& text) {
-  const std::string s = trim(text);
+  const std::string s = trim_copy(text);
   if (s.find('/') != std::string::npos) {
     const double v = parse_scalar<Rational>(s).convert_to<double>();
     if (!std::isfinite(v)) throw InputError("'" + s + "' overflows double precision");
