@@ -6,6 +6,7 @@
 // disagree.
 #pragma once
 
+#include "solvers/ipow.hpp"
 #include "solvers/optimizer.hpp"
 #include "spectral/errors.hpp"
 #include "spectral/norms.hpp"
@@ -32,18 +33,6 @@ void require_finite(const Mat<S>& a, const std::string& who, const std::string& 
 /// "3x4".
 inline std::string shape_text(Eigen::Index rows, Eigen::Index cols) {
   return std::to_string(rows) + "x" + std::to_string(cols);
-}
-
-/// x^k by repeated squaring (exact in rationals; O(log k) roundings otherwise).
-template <class S>
-S ipow(S x, long k) {
-  S r(1);
-  while (k > 0) {
-    if (k & 1) r *= x;
-    x *= x;
-    k >>= 1;
-  }
-  return r;
 }
 
 /// Entry-wise a / b with 0/0 := 0. An entry with a zero denominator and a non-zero numerator is reported: with

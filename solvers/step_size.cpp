@@ -1,3 +1,4 @@
+#include "solvers/ipow.hpp"
 #include "solvers/step_size.hpp"
 
 #include "spectral/errors.hpp"
@@ -51,17 +52,6 @@ void check_t(long t) {
 }
 
 template <class S>
-S int_pow(S x, long k) {
-  S r(1);
-  while (k > 0) {
-    if (k & 1) r *= x;
-    x *= x;
-    k >>= 1;
-  }
-  return r;
-}
-
-template <class S>
 class Constant final : public StepSize<S> {
 public:
   Constant(S lr, std::string name) : lr_(std::move(lr)), name_(std::move(name)) {}
@@ -93,7 +83,7 @@ public:
   S at(long t) const override {
     check_t(t);
     const S base(t + 1);
-    if (integer_p_) return lr_ / int_pow(base, ip_);  // exact in rationals: lr/(t+1)^p
+    if (integer_p_) return lr_ / ipow(base, ip_);  // exact in rationals: lr/(t+1)^p
     if constexpr (ScalarTraits<S>::is_exact) {
       return S(0);  // unreachable: the constructor rejects it
     } else {
