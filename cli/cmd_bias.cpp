@@ -1,12 +1,14 @@
 // muonlab bias: runs one optimizer on a toy problem and reports which candidate solution its iterates approach
-// (REFERENCE §2, issue 3). Parsing and dispatch only: the problem, the runner and the verdict live in toy/, the
-// candidates in theory/closed_forms.hpp, the optimizers and schedules in solvers/.
+// (REFERENCE §2, issue 3; k samples, issue 5). Parsing and dispatch only: the problem, the runner and the verdict
+// live in toy/, the candidates in theory/closed_forms.hpp (one sample) and theory/ksample.hpp (k samples: the
+// min-norm interpolants from the solvers, with their certificates), the optimizers and schedules in solvers/.
 #include "cli/commands.hpp"
 #include "solvers/optimizer.hpp"
 #include "solvers/step_size.hpp"
 #include "spectral/errors.hpp"
 #include "spectral/scalar.hpp"
 #include "theory/closed_forms.hpp"
+#include "theory/ksample.hpp"
 #include "toy/bias_verdict.hpp"
 #include "toy/problem.hpp"
 #include "toy/runner.hpp"
@@ -23,7 +25,7 @@ namespace {
 
 struct BiasArgs {
   std::string optimizer;
-  std::string problem = "single";
+  std::string problem;  // empty: "ksample" when --samples > 1, else "single"
   std::string instance;
   std::string entries = "gaussian";
   long m = 4, n = 6, samples = 1, rank = 2;
@@ -47,7 +49,7 @@ int run_typed(const BiasArgs& a, const std::string& scalar_name) {
     problem = toy::read_problem_file<S>(a.instance);
   } else {
     toy::ProblemSpec spec;
-    spec.kind = toy::parse_problem_kind(a.problem);
+    spec.kind = toy::parse_problem_kind(!a.problem.empty() ? a.problem : a.samples > 1 ? "ksample" : "single");
     spec.m = a.m;
     spec.n = a.n;
     spec.samples = a.samples;
@@ -58,7 +60,11 @@ int run_typed(const BiasArgs& a, const std::string& scalar_name) {
   }
   auto opt = solvers::make_optimizer<S>(a.optimizer);
   std::shared_ptr<solvers::StepSize<S>> sched = solvers::make_step_size<S>(a.schedule);
-  const auto candidates = theory::candidate_solutions(problem);
+  // k samples: the min max-norm / spectral / Frobenius interpolants from the solvers (exit 2 on inconsistent data).
+  const bool ksample = problem.samples() > 1;
+  std::vector<theory::KSampleReference<S>> refs;
+  if (ksample) refs = theory::ksample_references(problem);
+  const auto candidates = ksample ? theory::reference_candidates(refs) : theory::candidate_solutions(problem);
   toy::RunOptions ro;
   ro.steps = a.steps;
   ro.records = a.records;
@@ -69,7 +75,13 @@ int run_typed(const BiasArgs& a, const std::string& scalar_name) {
   const toy::RunResult<S> r =
       toy::run_toy<S>(problem, *opt, [sched](long t) { return sched->at(t); }, candidates, ro);
   const toy::TrajectoryRow& last = r.rows.back();
-  const toy::BiasVerdict v = toy::judge_bias(r.candidates, last, r.diverged, a.tol);
+  toy::BiasVerdict v = toy::judge_bias(r.candidates, last, r.diverged, a.tol);
+  theory::KSampleLimit lim;
+  if (ksample && !v.diverged) {
+    lim = theory::compare_with_references(problem, refs, r.final_param, a.tol);
+    v.text = lim.verdict;  // the same distances, plus which norms the limit minimizes
+    v.converged_to = lim.converged_to;
+  }
   if (!a.out.empty()) write_file_atomic(a.out, toy::trajectory_csv(r.candidates, r.rows));
 
   const double loss0 = r.rows.front().loss;
@@ -100,11 +112,32 @@ int run_typed(const BiasArgs& a, const std::string& scalar_name) {
                      {"converged_to", v.converged_to},
                      {"nearest", v.nearest},
                      {"candidates", nlohmann::json::array()}};
-    for (std::size_t c = 0; c < r.candidates.size(); ++c)
-      j["candidates"].push_back({{"name", r.candidates[c]},
-                                 {"label", toy::candidate_label(r.candidates[c])},
-                                 {"dist", num(last.dist[c])},
-                                 {"rel_dist", num(last.rel_dist[c])}});
+    for (std::size_t c = 0; c < r.candidates.size(); ++c) {
+      nlohmann::json cj{{"name", r.candidates[c]},
+                        {"label", toy::candidate_label(r.candidates[c])},
+                        {"dist", num(last.dist[c])},
+                        {"rel_dist", num(last.rel_dist[c])}};
+      if (ksample) {
+        const auto& ref = refs[c];
+        cj["min_norm"] = num(to_double(ref.value));
+        cj["lower_bound"] = num(to_double(ref.lower_bound));
+        cj["certificate_gap"] = num(ref.certificate_gap);
+        cj["feasibility"] = num(ref.feasibility);
+        cj["exact"] = ref.exact;
+        cj["method"] = ref.method;
+        if (!lim.norms.empty()) {
+          cj["limit_norm"] = num(lim.norms[c].limit_norm);
+          cj["excess"] = num(lim.norms[c].excess);
+          cj["projected_excess"] = num(lim.norms[c].projected_excess);
+          cj["norm_optimal"] = lim.norms[c].norm_optimal;
+        }
+      }
+      j["candidates"].push_back(cj);
+    }
+    if (ksample) {
+      j["residual"] = num(lim.residual);
+      j["norm_optimal"] = lim.norm_optimal;
+    }
     if (!a.out.empty()) j["trajectory"] = a.out;
     std::cout << j.dump(2) << '\n';
   } else {
@@ -115,10 +148,27 @@ int run_typed(const BiasArgs& a, const std::string& scalar_name) {
                a.instance.empty() ? fmt::format("{}, seed {}", a.entries, a.seed) : a.instance, scalar_name,
                a.exact ? std::string() : fmt::format(" ({} digits)", a.digits));
     fmt::print("steps {}   loss {:.6g} -> {:.6g}\n", r.steps_done, loss0, last.loss);
-    fmt::print("{:<8} {:>14} {:>14}\n", "solution", "distance", "relative");
-    for (std::size_t c = 0; c < r.candidates.size(); ++c)
-      fmt::print("{:<8} {:>14.6g} {:>14.6g}\n", toy::candidate_label(r.candidates[c]), last.dist[c],
-                 last.rel_dist[c]);
+    if (!ksample) {
+      fmt::print("{:<8} {:>14} {:>14}\n", "solution", "distance", "relative");
+      for (std::size_t c = 0; c < r.candidates.size(); ++c)
+        fmt::print("{:<8} {:>14.6g} {:>14.6g}\n", toy::candidate_label(r.candidates[c]), last.dist[c],
+                   last.rel_dist[c]);
+    } else {
+      fmt::print("interpolation residual |(W_T - W0) X - R0|max / |R0|max = {:.3g}\n", lim.residual);
+      fmt::print("{:<8} {:>12} {:>12} {:>12} {:>12} {:>10} {:>10} {:>10}\n", "solution", "distance", "relative",
+                 "min norm", "|W_T - W0|", "excess", "proj.exc.", "cert. gap");
+      for (std::size_t c = 0; c < r.candidates.size(); ++c) {
+        const bool have = c < lim.norms.size();
+        fmt::print("{:<8} {:>12.6g} {:>12.6g} {:>12.6g} {:>12.6g} {:>10.3g} {:>10.3g} {:>10.2g}\n",
+                   toy::candidate_label(r.candidates[c]), last.dist[c], last.rel_dist[c], to_double(refs[c].value),
+                   have ? lim.norms[c].limit_norm : NAN, have ? lim.norms[c].excess : NAN,
+                   have ? lim.norms[c].projected_excess : NAN, refs[c].certificate_gap);
+      }
+      fmt::print("(norms of W - W0 in the candidate's own norm; excess = |W_T - W0|/min - 1; proj.exc. = the same "
+                 "for the nearest interpolant of W X = Y; cert. gap = (min - certified lower bound)/min)\n");
+      for (std::size_t c = 0; c < refs.size(); ++c)
+        fmt::print("{:<8} {}\n", toy::candidate_label(r.candidates[c]) + ":", refs[c].method);
+    }
     fmt::print("verdict: {} (relative tolerance {:g})\n", v.text, a.tol);
     if (!a.out.empty()) fmt::print("trajectory: {}\n", a.out);
   }
@@ -126,8 +176,12 @@ int run_typed(const BiasArgs& a, const std::string& scalar_name) {
 }
 
 int run(const BiasArgs& a) {
-  if (a.exact) return run_typed<Rational>(a, "rational");
+  // --exact: the iterates are exact; MPFR at --digits is still used for the spectral norms (and the k-sample
+  // min spectral-norm reference).
   PrecisionScope scope(a.digits);
+  if (a.exact) return run_typed<Rational>(a, "rational");
+  // Issue 6: a relative distance below what --digits resolves would be decided by rounding.
+  require_resolvable_tolerance("--tol", a.tol, to_double(ScalarTraits<Real>::epsilon()), a.digits, "--exact");
   return run_typed<Real>(a, "mpfr");
 }
 
@@ -147,19 +201,24 @@ Command add_bias(CLI::App& app) {
       "the LoRA surrogate, k samples) and reports the distance of its iterates to the candidate solutions "
       "W*_max = y sign(x)^T/|x|_1 (min max-norm, SignGD's limit), W*_2 = y x^T/|x|_2^2 (min spectral norm, "
       "Muon's limit) and W*_F (min Frobenius norm), with a verdict: 'converged to X' when the relative distance "
-      "|W_T - X|_F/|X - W0|_F is at most --tol, else 'none of them'.");
+      "|W_T - X|_F/|X - W0|_F is at most --tol, else 'none of them'. With --samples K > 1 (W X = Y, X n x K) the "
+      "candidates are the min max-norm (exact rational simplex), min spectral-norm and min Frobenius interpolants "
+      "found by the solvers, each with its optimality certificate, and the verdict also says which norms the limit "
+      "minimizes.");
   sub->add_option("--optimizer", args->optimizer,
                   "Optimizer spec NAME[:key=value,...], e.g. signgd, adam:eps=0, muon, muon:ortho=pe5, "
                   "muon-ideal, adamuon, normuon, muonall, gd. Known:" + optimizer_list())
       ->required();
-  sub->add_option("--problem", args->problem, "single | continuation | lora | ksample (default single)");
+  sub->add_option("--problem", args->problem,
+                  "single | continuation | lora | ksample (default single; ksample when --samples > 1)");
   sub->add_option("--instance", args->instance,
                   "Read the instance from a file instead: sections [x] (one sample per row), [y] (one target per "
                   "row), optional [w0] (m rows) and [a] (LoRA factor, r rows); CSV or spaces; decimals or p/q");
   sub->add_option("--entries", args->entries, "Random entries: gaussian | integer (non-zero in [-3, 3])");
   sub->add_option("--m", args->m, "Rows of W (default 4)")->check(CLI::Range(1, 4096));
   sub->add_option("--n", args->n, "Columns of W (default 6)")->check(CLI::Range(1, 4096));
-  sub->add_option("--samples", args->samples, "Samples k for --problem ksample (default 1)")
+  sub->add_option("--samples", args->samples,
+                  "Samples k (1 <= k <= n; default 1); k > 1 selects --problem ksample (W0 random, X n x k, Y m x k)")
       ->check(CLI::Range(1, 4096));
   sub->add_option("--rank", args->rank, "LoRA rank r for --problem lora (default 2)")->check(CLI::Range(1, 4096));
   sub->add_option("--digits", args->digits, "MPFR working precision in decimal digits (default 30)")
@@ -173,7 +232,9 @@ Command add_bias(CLI::App& app) {
   sub->add_option("--seed", args->seed, "Seed of the random instance (default 1)");
   sub->add_option("--records", args->records, "About this many log-spaced trajectory rows (default 200)")
       ->check(CLI::Range(1, 100000));
-  sub->add_option("--tol", args->tol, "Relative distance that counts as converged (default 1e-2)")
+  sub->add_option("--tol", args->tol,
+                  "Relative distance that counts as converged (default 1e-2); at least 100 x the unit roundoff of "
+                  "--digits (exit 2 otherwise)")
       ->check(CLI::Range(0.0, 1.0));
   sub->add_option("--out", args->out,
                   "Write the trajectory CSV here (atomically): step,lr,loss,norm_max,norm_2,norm_F,dist_<c>...,"

@@ -59,9 +59,9 @@ int run_ksample(const BudgetArgs& a) {
   nlohmann::json arr = nlohmann::json::array();
   if (!a.json)
     fmt::print("k-sample limits: m={} n={} k={} steps={} seed={} (eta_t = eta0/(t+1))\n{:<22} {:>10} {:>12} {:>12} "
-               "{:>12} {:>12} {:>10}\n",
+               "{:>12} {:>12} {:>10}  {}\n",
                a.m, a.n, a.samples, a.steps, a.seed, "optimizer", "residual", "||D||max", "min max", "||D||2",
-               "min 2", "dist F");
+               "min 2", "dist F", "verdict (relative tolerance 1e-2)");
   // Specs may contain commas ("adam:eps=0,beta1=0.9"): separate several with ';' then.
   std::vector<std::string> specs;
   if (a.optimizers.find(';') != std::string::npos) {
@@ -79,10 +79,11 @@ int run_ksample(const BudgetArgs& a) {
                    {"steps", c.steps},           {"residual", num(c.residual)},
                    {"norm_max", num(c.norm_max)}, {"min_norm_max", num(c.min_norm_max)},
                    {"norm_2", num(c.norm_2)},     {"min_norm_2", num(c.min_norm_2)},
-                   {"dist_frobenius", num(c.dist_frobenius)}});
+                   {"dist_frobenius", num(c.dist_frobenius)}, {"converged_to", c.converged_to},
+                   {"norm_optimal", c.norm_optimal}, {"verdict", c.verdict}});
     if (!a.json)
-      fmt::print("{:<22} {:>10.3e} {:>12.6g} {:>12.6g} {:>12.6g} {:>12.6g} {:>10.3e}\n", c.optimizer, c.residual,
-                 c.norm_max, c.min_norm_max, c.norm_2, c.min_norm_2, c.dist_frobenius);
+      fmt::print("{:<22} {:>10.3e} {:>12.6g} {:>12.6g} {:>12.6g} {:>12.6g} {:>10.3e}  {}\n", c.optimizer, c.residual,
+                 c.norm_max, c.min_norm_max, c.norm_2, c.min_norm_2, c.dist_frobenius, c.verdict);
   }
   if (a.json) std::cout << nlohmann::json{{"ksample", arr}}.dump(2) << '\n';
   return kOk;

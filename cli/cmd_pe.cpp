@@ -169,6 +169,11 @@ nlohmann::json interval_json(const spectral::CertInterval& c, unsigned digits) {
 }
 
 int run_certify(const CertifyArgs& a) {
+  {
+    // Issue 6: a relative width below what the balls' precision resolves can never be certified; say so up front.
+    PrecisionScope at(a.digits);
+    require_resolvable_tolerance("--rel-tol", a.rel_tol, to_double(ScalarTraits<Real>::epsilon()), a.digits);
+  }
   const spectral::NsScheduleSpec spec = spectral::schedule_by_name_or_file(a.coeffs);
   PrecisionScope scope(a.digits + 5);
   const Real lower = parse_real(a.lower, "--lower"), upper = parse_real(a.upper, "--upper");
@@ -335,7 +340,9 @@ Command add_pe(CLI::App& app) {
   certify->add_option("--upper", ca->upper, "Upper end u > l (default 1)");
   certify->add_option("--digits", ca->digits, "Precision of the balls in decimal digits (default 50)")
       ->check(digits_validator());
-  certify->add_option("--rel-tol", ca->rel_tol, "Relative width to which the bounds must be decided (default 1e-6)")
+  certify->add_option("--rel-tol", ca->rel_tol,
+                       "Relative width to which the bounds must be decided (default 1e-6); at least 100 x the unit "
+                       "roundoff of --digits (exit 2 otherwise)")
       ->check(CLI::Range(1e-300, 1.0));
   certify->add_flag("--json", ca->json, "Machine-readable output");
   certify->add_option("--out", ca->out, "Write the result to this file (atomically; default stdout)");

@@ -82,8 +82,9 @@ S cor_d7_bound_spectral(const S& delta_spectral_sq, const Vec<S>& x) {
 /// The candidate limits of a toy problem, in parameter space:
 ///   one sample (single, continuation, LoRA): "max" = P0 + r0 sign(u)ᵀ/‖u‖1 (Thm 3.1, Prop D.4, Prop D.8),
 ///     "2" = P0 + r0 uᵀ/‖u‖2² (Thm 3.2, D.4, D.8), "F" = the min-Frobenius solution (equal to "2" here);
-///   k > 1 samples: "F" = the min-Frobenius solution only (the min max-norm and min spectral-norm solutions
-///     are an LP and an SDP; muonlab does not compute them yet).
+///   k > 1 samples: "F" = the min-Frobenius solution only (closed form). The min max-norm and min spectral-norm
+///     interpolants have no closed form: theory/ksample.hpp gets all three from the solvers, with certificates
+///     (`muonlab bias --samples K` uses those).
 template <class S>
 std::vector<toy::Candidate<S>> candidate_solutions(const toy::Problem<S>& problem) {
   std::vector<toy::Candidate<S>> out;

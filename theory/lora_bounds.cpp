@@ -2,11 +2,11 @@
 #include "theory/lora_bounds.hpp"
 
 #include "solvers/constrained_fit.hpp"
-#include "solvers/min_norm.hpp"
 #include "solvers/optimizer.hpp"
 #include "spectral/errors.hpp"
 #include "spectral/random.hpp"
 #include "spectral/svd.hpp"
+#include "theory/ksample.hpp"
 #include "theory/sharpness.hpp"
 
 #include <algorithm>
@@ -113,34 +113,35 @@ LoraReport lora_report(const Mat<double>& a, const Vec<double>& z, const Vec<dou
 }
 
 KSampleComparison compare_ksample_limit(const std::string& optimizer, long m, long n, long k, long steps,
-                                        std::uint64_t seed) {
+                                        std::uint64_t seed, double tol) {
   if (m < 1 || n < 1 || k < 1 || k > n) throw InputError("k samples: need m, n >= 1 and 1 <= k <= n");
   if (steps < 1) throw InputError("k samples: steps must be >= 1");
   spectral::Rng rng(seed, 0);
-  const MatD x = spectral::random_gaussian<double>(rng, n, k);
-  const MatD r0 = spectral::random_gaussian<double>(rng, m, k);  // R0 = Y − W0 X (W0 drops out of Δ)
-  // Reference solutions: the LP in exact rationals (the double data are exact rationals), the others in double.
-  const solvers::MinNormSolution<Rational> smax =
-      solvers::min_max_norm_interpolation<Rational>(mat_cast<Rational>(x), mat_cast<Rational>(r0));
-  const solvers::MinNormSolution<double> s2 = solvers::min_spectral_norm_interpolation<double>(x, r0);
-  const solvers::MinNormSolution<double> sf = solvers::min_frobenius_interpolation<double>(x, r0);
+  toy::Problem<double> p;  // W0 = 0, so Δ = W and R0 = Y (W0 drops out of Δ anyway)
+  p.kind = toy::ProblemKind::k_sample;
+  p.x = spectral::random_gaussian<double>(rng, n, k);
+  p.y = spectral::random_gaussian<double>(rng, m, k);
+  p.finalize();
+  const std::vector<KSampleReference<double>> refs = ksample_references<double>(p);
   auto opt = solvers::make_optimizer<double>(optimizer);
-  MatD d = MatD::Zero(m, n);
+  MatD d = MatD::Zero(m, n), g;
   // η_t = η0/(t+1) with η0 the size of the min max-norm correction: Robbins–Monro, on the scale of the answer.
-  const double eta0 = to_double(smax.value);
+  const double eta0 = refs[0].value;
   for (long t = 0; t < steps; ++t) {
-    const MatD g = (d * x - r0) * x.transpose();
+    p.gradient(d, g);
     opt->step(d, g, eta0 / static_cast<double>(t + 1));
   }
+  const KSampleLimit lim = compare_with_references<double>(p, refs, d, tol);
   KSampleComparison c;
   c.optimizer = opt->name();
   c.m = m, c.n = n, c.k = k, c.steps = steps;
-  c.residual = spectral::norm_max(MatD(d * x - r0)) / spectral::norm_max(r0);
-  c.norm_max = spectral::norm_max(d);
-  c.min_norm_max = to_double(smax.value);
-  c.norm_2 = spectral::norm_spectral(d);
-  c.min_norm_2 = s2.value;
-  c.dist_frobenius = spectral::norm_frobenius(MatD(d - sf.w)) / spectral::norm_frobenius(sf.w);
+  c.residual = lim.residual;
+  c.norm_max = lim.norms[0].limit_norm, c.min_norm_max = lim.norms[0].min_norm;
+  c.norm_2 = lim.norms[1].limit_norm, c.min_norm_2 = lim.norms[1].min_norm;
+  c.dist_frobenius = lim.norms[2].rel_dist;
+  c.converged_to = lim.converged_to;
+  c.norm_optimal = lim.norm_optimal;
+  c.verdict = lim.verdict;
   return c;
 }
 

@@ -35,8 +35,7 @@ template Real sharp_f2<Real>(const Vec<Real>&);
 
 namespace {
 
-// Entries of the searched points stay in [kFloor, 1]: non-zero, so the support is exactly k.
-constexpr double kFloor = 1e-9;
+constexpr double kFloor = kSharpnessSearchFloor;
 
 /// Coordinate search with halving steps over u = (1, v_2, …, v_k), v_j ∈ [kFloor, 1] (largest entry fixed at 1).
 VecD local_max(const std::function<double(const VecD&)>& f, VecD v) {

@@ -31,6 +31,10 @@
 
 namespace muonlab::theory {
 
+/// The global search runs in double over u = (1, v_2, …, v_k) with v_j ∈ [kSharpnessSearchFloor, 1] (non-zero, so the
+/// support is exactly k). Its maximizer of f2 sits on this floor, so the floor bounds how close it gets to √R.
+inline constexpr double kSharpnessSearchFloor = 1e-9;
+
 /// f1 and f2 of a vector (|u| is what matters). InputError for u = 0.
 template <class S>
 S sharp_f1(const Vec<S>& u);

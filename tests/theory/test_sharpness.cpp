@@ -2,10 +2,13 @@
 #include "theory/sharpness.hpp"
 
 #include "spectral/errors.hpp"
+#include "theory/claim.hpp"
+#include "theory/registry.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 
 using namespace muonlab;
 using namespace muonlab::theory;
@@ -40,4 +43,40 @@ TEST_CASE("sharpness search: f1 is attained below sqrt R, f2 is a supremum equal
   CHECK_THROWS_AS(sharpness_search("f3", 2, 30, 1), InputError);
   CHECK_THROWS_AS(sharpness_search("f1", 0, 30, 1), InputError);
   CHECK_THROWS_AS(sharp_f1<double>(VecD::Zero(3)), InputError);
+}
+
+TEST_CASE("sharpness claims run at the claim's precision, with tolerances derived from it", "[theory][sharpness][claims]") {
+  // 400 digits puts the unit roundoff (1e-400) below double's range: the tolerances must still be finite numbers
+  // (formed as ratios in MPFR, not as quotients of underflowed doubles).
+  for (const char* id : {"lora-sharpness-f1", "lora-sharpness-f2"})
+    for (unsigned digits : {30u, 100u, 400u}) {
+      ClaimSettings s;
+      s.digits = digits;
+      const ClaimResult r = run_claim(*select_claims({id}).front(), s);
+      INFO(id << " at " << digits << " digits: " << r.measured.witness << " " << r.reason);
+      CHECK(r.holds());
+      CHECK(std::isfinite(r.measured.tolerance));
+      CHECK(std::isfinite(r.measured.max_error));
+    }
+}
+
+TEST_CASE("the double search's best point, evaluated at 100 digits, is below the supremum by a resolved margin",
+          "[theory][sharpness]") {
+  PrecisionScope scope(100);
+  for (long R : {2L, 5L}) {
+    const SharpnessReport rep = sharpness_search("f1", R, 100, 1, 6);
+    VecR u(static_cast<Eigen::Index>(rep.search_argmax.size()));
+    for (std::size_t j = 0; j < rep.search_argmax.size(); ++j) u(static_cast<Eigen::Index>(j)) = Real(rep.search_argmax[j]);
+    const Real sup = (Real(1) + sqrt(Real(R))) / Real(2);
+    const Real gap = (sup - sharp_f1<Real>(u)) / sup;
+    // At 100 digits the gap is resolved (far above 1e-95, ~1e4 ε): the point is strictly below the supremum, as the
+    // theorem says for any point off (1, a*, ..., a*)...
+    CHECK(gap > Real(1e-95));
+    // ...and within the double search's resolution (64R double roundoffs: it compares f in double).
+    CHECK(gap < Real(64.0 * R * std::numeric_limits<double>::epsilon()));
+  }
+  // f2: the search ends exactly at the floor corner (1, floor, ..., floor), whose deficit is at most √R(R−1)·floor.
+  const SharpnessReport f2 = sharpness_search("f2", 4, 100, 1, 6);
+  REQUIRE(f2.search_argmax.size() == 4);
+  for (std::size_t j = 1; j < 4; ++j) CHECK(f2.search_argmax[j] == kSharpnessSearchFloor);
 }
