@@ -20,6 +20,8 @@ Command add_lora(CLI::App& app);      // cmd_lora.cpp
 
 #if MUONLAB_HAVE_TORCH
 Command add_pretrain(CLI::App& app);  // cmd_torch_pretrain.cpp
+Command add_finetune(CLI::App& app);  // cmd_torch_finetune.cpp
+Command add_mismatch(CLI::App& app);  // cmd_torch_mismatch.cpp
 /// The LibTorch options of `muonlab spectrum` (cmd_torch_spectrum.cpp), shared by the full and torch-only builds.
 struct TorchSpectrumArgs {
   std::string checkpoint;
@@ -46,6 +48,8 @@ inline std::vector<Command> make_commands(CLI::App& app) {
 #endif
 #if MUONLAB_HAVE_TORCH
   v.push_back(add_pretrain(app));
+  v.push_back(add_finetune(app));
+  v.push_back(add_mismatch(app));
 #if !MUONLAB_HAVE_THEORY
   v.push_back(add_spectrum(app));
 #endif

@@ -1,8 +1,10 @@
 #include "nanochat/data.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <stdexcept>
 
@@ -21,6 +23,7 @@ std::string default_pretraining_text(const std::string& root) {
 
 std::string default_finetuning_text(const std::string& root) {
   if (fs::exists(fs::path(root) / "data" / "fortunes.txt")) return (fs::path(root) / "data" / "fortunes.txt").string();
+  if (fs::is_directory("/usr/share/games/fortunes")) return "/usr/share/games/fortunes";
   return {};
 }
 
@@ -61,10 +64,49 @@ std::string sanitize_utf8(const std::string& in) {
   return out;
 }
 
+// A fortune folder as scripts/prepare_data flattens it: `find DIR -maxdepth 1 -type f ! -name '*.dat' ! -name
+// '*.u8' | sort | xargs cat | sed 's/^%$//'` (regular files only, links skipped, byte order of names).
+std::string read_fortune_folder(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.symlink_status().type() != fs::file_type::regular) continue;
+    const std::string name = e.path().filename().string();
+    auto ends = [&](const std::string& suf) {
+      return name.size() >= suf.size() && name.compare(name.size() - suf.size(), suf.size(), suf) == 0;
+    };
+    if (!ends(".dat") && !ends(".u8")) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  std::string all;
+  for (const auto& name : names) {
+    std::ifstream in(fs::path(dir) / name, std::ios::binary);
+    if (!in) throw std::invalid_argument("cannot read '" + (fs::path(dir) / name).string() + "'");
+    all.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  std::string out;
+  out.reserve(all.size());
+  std::size_t start = 0;
+  while (start < all.size()) {
+    std::size_t end = all.find('\n', start);
+    const bool nl = end != std::string::npos;
+    if (!nl) end = all.size();
+    if (!(end - start == 1 && all[start] == '%')) out.append(all, start, end - start);  // a '%' line becomes blank
+    if (nl) out.push_back('\n');
+    start = end + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string read_text(const std::string& path, std::int64_t max_bytes) {
   if (path.empty()) throw std::invalid_argument("no text file given (and no default found: run scripts/prepare_data)");
+  if (fs::is_directory(path)) {
+    std::string text = read_fortune_folder(path);
+    if (max_bytes > 0 && text.size() > std::size_t(max_bytes)) text.resize(std::size_t(max_bytes));
+    if (text.empty()) throw std::invalid_argument("folder '" + path + "' holds no text");
+    return sanitize_utf8(text);
+  }
   std::ifstream probe(path, std::ios::binary);
   if (!probe) throw std::invalid_argument("cannot open text file '" + path + "'");
   unsigned char magic[2] = {0, 0};

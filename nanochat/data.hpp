@@ -16,11 +16,15 @@ namespace muonlab::nanochat {
 /// The default pretraining text: data/gcide.txt under `root` if scripts/prepare_data made it, else the dict-gcide
 /// package's /usr/share/dictd/gcide.dict.dz. Empty if neither exists.
 std::string default_pretraining_text(const std::string& root = ".");
-/// The default fine-tuning text: data/fortunes.txt under `root`, else empty (scripts/prepare_data makes it).
+/// The default fine-tuning text: data/fortunes.txt under `root` (scripts/prepare_data makes it), else the fortunes
+/// package's folder /usr/share/games/fortunes (read_text reads it as prepare_data would), else empty.
 std::string default_finetuning_text(const std::string& root = ".");
 
 /// Reads at most `max_bytes` (0 = all) of a text file; gzip/dictzip files (by their magic bytes) are inflated when
 /// this build has zlib. Invalid UTF-8 bytes and NULs are replaced by '?', so the tokenizer's byte counts are exact.
+/// A folder is read as a fortune-cookie folder (the fortunes package): its plain files (not *.dat, not *.u8, no
+/// links) in name order, each '%' line made blank, so every fortune is a document; the same bytes as
+/// scripts/prepare_data's data/fortunes.txt.
 /// Throws std::invalid_argument for a missing, unreadable or empty file.
 std::string read_text(const std::string& path, std::int64_t max_bytes);
 

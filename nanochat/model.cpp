@@ -19,6 +19,11 @@ torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, bool bf16) 
   return torch::matmul(x, w.t());
 }
 
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const AdapterSlot& adapter, bool bf16) {
+  if (!adapter) return linear(x, w, bf16);
+  return linear(x, w, bf16) + adapter->forward(x, bf16);
+}
+
 torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
   const int64_t d = x.size(3) / 2;
   const torch::Tensor x1 = x.narrow(3, 0, d), x2 = x.narrow(3, d, d);  // (B, T, H, D/2) each
@@ -50,9 +55,9 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const ModelConfig& c)
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
                                                const torch::Tensor& sin, bool bf16) {
   const int64_t B = x.size(0), T = x.size(1);
-  torch::Tensor q = linear(x, c_q->weight, bf16).view({B, T, n_head, head_dim});  // (B, T, H, D)
-  torch::Tensor k = linear(x, c_k->weight, bf16).view({B, T, n_head, head_dim});
-  torch::Tensor v = linear(x, c_v->weight, bf16).view({B, T, n_head, head_dim});
+  torch::Tensor q = linear(x, c_q->weight, q_adapter, bf16).view({B, T, n_head, head_dim});  // (B, T, H, D)
+  torch::Tensor k = linear(x, c_k->weight, k_adapter, bf16).view({B, T, n_head, head_dim});
+  torch::Tensor v = linear(x, c_v->weight, v_adapter, bf16).view({B, T, n_head, head_dim});
   // RoPE, then QK-norm (nanochat's order).
   q = rms_norm(apply_rotary(q, cos.narrow(1, 0, T), sin.narrow(1, 0, T)));
   k = rms_norm(apply_rotary(k, cos.narrow(1, 0, T), sin.narrow(1, 0, T)));
@@ -64,7 +69,7 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const tor
   att = att.masked_fill(future, -std::numeric_limits<float>::infinity()).softmax(-1).to(v.scalar_type());
   torch::Tensor y = torch::matmul(att, v);                              // (B, H, T, D)
   y = y.transpose(1, 2).contiguous().view({B, T, n_head * head_dim});  // (B, T, C)
-  return linear(y, c_proj->weight, bf16);
+  return linear(y, c_proj->weight, proj_adapter, bf16);
 }
 
 MLPImpl::MLPImpl(const ModelConfig& c) {
@@ -74,8 +79,8 @@ MLPImpl::MLPImpl(const ModelConfig& c) {
 }
 
 torch::Tensor MLPImpl::forward(const torch::Tensor& x, bool bf16) {
-  const torch::Tensor hdn = torch::relu(linear(x, c_fc->weight, bf16)).square();  // ReLU² (B, T, 4C)
-  return linear(hdn, c_proj->weight, bf16);
+  const torch::Tensor hdn = torch::relu(linear(x, c_fc->weight, fc_adapter, bf16)).square();  // ReLU² (B, T, 4C)
+  return linear(hdn, c_proj->weight, proj_adapter, bf16);
 }
 
 BlockImpl::BlockImpl(const ModelConfig& c) {
@@ -161,12 +166,12 @@ std::vector<NamedMatrix> hidden_matrices(GPT& model) {
   for (const auto& m : *model->h) {
     auto* b = m->as<BlockImpl>();
     const std::string p = "h." + std::to_string(layer) + ".";
-    out.push_back({p + "attn.c_q.weight", "Q", layer, b->attn->c_q->weight});
-    out.push_back({p + "attn.c_k.weight", "K", layer, b->attn->c_k->weight});
-    out.push_back({p + "attn.c_v.weight", "V", layer, b->attn->c_v->weight});
-    out.push_back({p + "attn.c_proj.weight", "O", layer, b->attn->c_proj->weight});
-    out.push_back({p + "mlp.c_fc.weight", "MLP_up", layer, b->mlp->c_fc->weight});
-    out.push_back({p + "mlp.c_proj.weight", "MLP_down", layer, b->mlp->c_proj->weight});
+    out.push_back({p + "attn.c_q.weight", "Q", layer, b->attn->c_q->weight, &b->attn->q_adapter});
+    out.push_back({p + "attn.c_k.weight", "K", layer, b->attn->c_k->weight, &b->attn->k_adapter});
+    out.push_back({p + "attn.c_v.weight", "V", layer, b->attn->c_v->weight, &b->attn->v_adapter});
+    out.push_back({p + "attn.c_proj.weight", "O", layer, b->attn->c_proj->weight, &b->attn->proj_adapter});
+    out.push_back({p + "mlp.c_fc.weight", "MLP_up", layer, b->mlp->c_fc->weight, &b->mlp->fc_adapter});
+    out.push_back({p + "mlp.c_proj.weight", "MLP_down", layer, b->mlp->c_proj->weight, &b->mlp->proj_adapter});
     ++layer;
   }
   return out;

@@ -9,6 +9,8 @@
 //   - untied token embedding and LM head; logits softcapped 15·tanh(z/15)
 //   - init: Linear N(0, 1/√fan_in · min(1, √(fan_out/fan_in))), embedding N(0, 1), LM head and both output
 //     projections zero
+//   - every hidden linear map can carry an optional adapter, y = x Wᵀ + adapter(x) (LoRA: nanochat/lora.hpp); adapters
+//     are not registered modules, so parameter names and model files are the same with or without them
 //   - on CUDA the matmuls run in bf16 with fp32 master weights (the effect of autocast, written out so it is the
 //     same code under LibTorch 1.13 and 2.x); attention is written out (LibTorch 1.13 has no public SDPA)
 #pragma once
@@ -17,6 +19,7 @@
 
 #include <torch/torch.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +34,18 @@ torch::Tensor rms_norm(const torch::Tensor& x);
 /// x·Wᵀ; in bf16 when `bf16` (CUDA), else in the tensors' dtype.
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, bool bf16);
 
+/// Something added to a hidden linear map's output: y = x Wᵀ + forward(x) (LoRA's s·(drop(x) Aᵀ) Bᵀ). Attached by
+/// hand (nanochat/lora.hpp), never registered as a module: the model's named_parameters, its state and its files stay
+/// exactly those of the plain model, and a model without adapters computes bit for bit what it did before.
+struct LinearAdapter {
+  virtual ~LinearAdapter() = default;
+  virtual torch::Tensor forward(const torch::Tensor& x, bool bf16) = 0;
+};
+using AdapterSlot = std::shared_ptr<LinearAdapter>;  // empty: no adapter
+
+/// x·Wᵀ plus the adapter's output when one is attached.
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const AdapterSlot& adapter, bool bf16);
+
 /// Rotary embedding of x (B, T, H, D) with cos, sin (1, T, 1, D/2): half-split pairs (x_i, x_{i+D/2}).
 torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
 
@@ -41,6 +56,7 @@ struct CausalSelfAttentionImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin, bool bf16);
   int n_head, head_dim;
   torch::nn::Linear c_q{nullptr}, c_k{nullptr}, c_v{nullptr}, c_proj{nullptr};
+  AdapterSlot q_adapter, k_adapter, v_adapter, proj_adapter;  // optional (LoRA), not registered
 };
 TORCH_MODULE(CausalSelfAttention);
 
@@ -48,6 +64,7 @@ struct MLPImpl : torch::nn::Module {
   MLPImpl(const ModelConfig& c);
   torch::Tensor forward(const torch::Tensor& x, bool bf16);
   torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
+  AdapterSlot fc_adapter, proj_adapter;  // optional (LoRA), not registered
 };
 TORCH_MODULE(MLP);
 
@@ -87,6 +104,7 @@ struct NamedMatrix {
   std::string kind;  // Q | K | V | O | MLP_up | MLP_down
   int layer;
   torch::Tensor weight;  // (out, in)
+  AdapterSlot* adapter = nullptr;  // the matrix's adapter slot in its module (lives as long as the model)
 };
 std::vector<NamedMatrix> hidden_matrices(GPT& model);
 

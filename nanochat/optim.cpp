@@ -115,8 +115,34 @@ std::string rule_name(Rule r) {
   return "?";
 }
 
+Rule matrix_rule(const std::string& optimizer) {
+  if (optimizer == "muon") return Rule::Muon;
+  if (optimizer == "adam") return Rule::AdamW;
+  if (optimizer == "adamuon") return Rule::AdaMuon;
+  if (optimizer == "normuon") return Rule::NorMuon;
+  throw std::invalid_argument("unknown optimizer '" + optimizer + "' (muon, adam, adamuon or normuon)");
+}
+
+std::vector<Route> nanochat_routing(const std::vector<std::pair<std::string, torch::Tensor>>& named_params,
+                                    int n_embd, const TrainConfig& cfg) {
+  // nanochat: AdamW learning rates scale as (n_embd/768)^−0.5 (tuned at width 768); the matrix lr does not.
+  const double s = std::pow(double(n_embd) / 768.0, -0.5);
+  const Rule mrule = matrix_rule(cfg.optimizer);
+  std::vector<Route> routes;
+  for (const auto& [name, p] : named_params) {
+    if (name == "wte.weight") routes.push_back({name, p, Rule::AdamW, cfg.embedding_lr * s});
+    else if (name == "lm_head.weight") routes.push_back({name, p, Rule::AdamW, cfg.unembedding_lr * s});
+    else if (p.dim() == 2) routes.push_back({name, p, mrule, cfg.effective_matrix_lr()});
+    else routes.push_back({name, p, Rule::AdamW, cfg.embedding_lr * s});  // none in this model (no 1-D params)
+  }
+  return routes;
+}
+
 ModelOptimizer::ModelOptimizer(const std::vector<std::pair<std::string, torch::Tensor>>& named_params, int n_embd,
                                const TrainConfig& cfg, bool cuda)
+    : ModelOptimizer(nanochat_routing(named_params, n_embd, cfg), cfg, cuda) {}
+
+ModelOptimizer::ModelOptimizer(std::vector<Route> routes, const TrainConfig& cfg, bool cuda)
     : normuon_beta2_(cfg.normuon_beta2) {
   adam_.beta1 = cfg.adam_beta1, adam_.beta2 = cfg.adam_beta2, adam_.eps = cfg.adam_eps;
   adam_.weight_decay = cfg.weight_decay;
@@ -125,20 +151,12 @@ ModelOptimizer::ModelOptimizer(const std::vector<std::pair<std::string, torch::T
   muon_.weight_decay = cfg.weight_decay;
   muon_.ns = ns_coefficients(cfg.ns);
   muon_.bf16 = cuda;
-  // nanochat: AdamW learning rates scale as (n_embd/768)^−0.5 (tuned at width 768); the matrix lr does not.
-  const double s = std::pow(double(n_embd) / 768.0, -0.5);
-  Rule matrix_rule = Rule::Muon;
-  if (cfg.optimizer == "adam") matrix_rule = Rule::AdamW;
-  else if (cfg.optimizer == "adamuon") matrix_rule = Rule::AdaMuon;
-  else if (cfg.optimizer == "normuon") matrix_rule = Rule::NorMuon;
-  for (const auto& [name, p] : named_params) {
+  for (Route& r : routes) {
     Slot slot;
-    slot.name = name;
-    slot.param = p;
-    if (name == "wte.weight") slot.rule = Rule::AdamW, slot.base_lr = cfg.embedding_lr * s;
-    else if (name == "lm_head.weight") slot.rule = Rule::AdamW, slot.base_lr = cfg.unembedding_lr * s;
-    else if (p.dim() == 2) slot.rule = matrix_rule, slot.base_lr = cfg.effective_matrix_lr();
-    else slot.rule = Rule::AdamW, slot.base_lr = cfg.embedding_lr * s;  // none in this model (no 1-D params)
+    slot.name = std::move(r.name);
+    slot.param = r.param;
+    slot.rule = r.rule;
+    slot.base_lr = r.base_lr;
     slots_.push_back(std::move(slot));
   }
 }

@@ -68,12 +68,28 @@ struct Slot {
   std::int64_t t = 0;                          // AdamW step counter
 };
 
+/// A parameter and where it goes: its rule and base learning rate (before the schedule's multiplier).
+struct Route {
+  std::string name;
+  torch::Tensor param;
+  Rule rule;
+  double base_lr;
+};
+/// The rule of the hidden matrices for an optimizer name: muon → Muon, adam → AdamW, adamuon, normuon.
+Rule matrix_rule(const std::string& optimizer);
+/// NanoChat routing (REFERENCE §5): hidden matrices → the matrix rule of `cfg.optimizer` at the matrix lr;
+/// token embedding → AdamW at embedding_lr·s; LM head → AdamW at unembedding_lr·s; s = (n_embd/768)^−0.5.
+std::vector<Route> nanochat_routing(const std::vector<std::pair<std::string, torch::Tensor>>& named_params,
+                                    int n_embd, const TrainConfig& cfg);
+
 class ModelOptimizer {
 public:
-  /// NanoChat routing (REFERENCE §5): hidden matrices → the matrix rule of `cfg.optimizer` at the matrix lr;
-  /// token embedding → AdamW at embedding_lr·s; LM head → AdamW at unembedding_lr·s; s = (n_embd/768)^−0.5.
+  /// Pretraining: nanochat_routing of the named parameters.
   ModelOptimizer(const std::vector<std::pair<std::string, torch::Tensor>>& named_params, int n_embd,
                  const TrainConfig& cfg, bool cuda);
+  /// Explicit routing (fine-tuning, LoRA adapters); the rules' hyper-parameters (betas, eps, weight decay, Muon
+  /// variant, Newton–Schulz schedule, NorMuon β2) come from `cfg`.
+  ModelOptimizer(std::vector<Route> routes, const TrainConfig& cfg, bool cuda);
   /// One step with every learning rate multiplied by lr_mult and the Muon momentum set to `momentum`.
   /// Parameters without a gradient are skipped.
   void step(double lr_mult, double momentum);

@@ -2,6 +2,7 @@
 
 #include "nanochat/checkpoint.hpp"
 #include "nanochat/data.hpp"
+#include "nanochat/eval.hpp"
 #include "nanochat/model.hpp"
 #include "nanochat/optim.hpp"
 #include "nanochat/probes.hpp"
@@ -86,18 +87,6 @@ Prepared prepare_data(const TrainConfig& t, const fs::path& dir, const std::stri
             {"train_tokens", p.train.ids.size(0)},
             {"val_tokens", p.val.ids.size(0)}};
   return p;
-}
-
-// Exact bits per byte on fixed validation windows: Σ nats / (ln 2 · Σ bytes of the target tokens).
-double evaluate_bpb(GPT& model, const Batch& val, std::int64_t bytes, int batch_size, const torch::Device& dev) {
-  torch::NoGradGuard no_grad;
-  double nats = 0;
-  const std::int64_t n = val.x.size(0);
-  for (std::int64_t i = 0; i < n; i += batch_size) {
-    const std::int64_t b = std::min<std::int64_t>(batch_size, n - i);
-    nats += model->loss(val.x.narrow(0, i, b).to(dev), val.y.narrow(0, i, b).to(dev), "sum").item<double>();
-  }
-  return nats / (std::log(2.0) * double(bytes));
 }
 
 // Keeps the header and the rows whose first field (the step) is below `step` (a resumed run recomputes the rest).

@@ -1,0 +1,673 @@
+// Fine-tuning (nanochat/finetune.hpp). Reads top-down: options and JSON, the per-process caches of everything a
+// sweep repeats (pretrained weights, tokenizer, encoded texts, the pretrained model's evaluations), the update
+// statistics, then finetune() itself.
+#include "nanochat/finetune.hpp"
+
+#include "nanochat/checkpoint.hpp"
+#include "nanochat/data.hpp"
+#include "nanochat/eval.hpp"
+#include "nanochat/lora.hpp"
+#include "nanochat/model.hpp"
+#include "nanochat/optim.hpp"
+#include "nanochat/tokenizer.hpp"
+#include "spectral/spectral_metrics.hpp"
+
+#include <fmt/format.h>
+#include <torch/cuda.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace muonlab::nanochat {
+namespace fs = std::filesystem;
+
+// ---- options ---------------------------------------------------------------------------------------------------
+
+namespace {
+
+const std::vector<std::string> kKinds = {"Q", "K", "V", "O", "MLP_up", "MLP_down"};
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+}  // namespace
+
+void LoraConfig::validate() const {
+  auto fail = [](const std::string& m) { throw std::invalid_argument(m); };
+  if (rank < 1) fail("--rank must be at least 1, got " + std::to_string(rank));
+  if (!(alpha > 0) || !std::isfinite(alpha)) fail("--alpha must be a positive number");
+  if (!(dropout >= 0 && dropout < 1)) fail("--dropout must be in [0, 1)");
+  if (init != "lora" && init != "pissa") fail("--init must be lora or pissa, got '" + init + "'");
+  if (targets.empty()) fail("--targets must name at least one of " + join(kKinds));
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    if (std::find(kKinds.begin(), kKinds.end(), targets[i]) == kKinds.end())
+      fail("unknown LoRA target '" + targets[i] + "' (targets: " + join(kKinds) + ")");
+    if (std::find(targets.begin(), targets.begin() + std::ptrdiff_t(i), targets[i]) != targets.begin() + std::ptrdiff_t(i))
+      fail("LoRA target '" + targets[i] + "' is listed twice");
+  }
+}
+
+void FinetuneConfig::validate() const {
+  auto fail = [](const std::string& m) { throw std::invalid_argument(m); };
+  if (method != "full" && method != "lora") fail("--method must be full or lora, got '" + method + "'");
+  if (optimizer != "muon" && optimizer != "adam" && optimizer != "adamuon" && optimizer != "normuon")
+    fail("--optimizer must be muon, adam, adamuon or normuon, got '" + optimizer + "'");
+  if (!std::isfinite(lr)) fail("--lr must be a finite number");  // < 0 stands for the optimizer's default
+  if (!(lr_frac >= 0) || !std::isfinite(lr_frac)) fail("--lr-frac must be a finite number >= 0");
+  if (batch_size < 1) fail("--batch-size must be at least 1");
+  if (seq_len < 0) fail("sequence length must be >= 0 (0: the model's context)");
+  if (epochs < 1) fail("--epochs must be at least 1");
+  if (max_steps < 0) fail("--max-steps must be >= 0 (0: no cap)");
+  if (max_bytes < 0) fail("--max-bytes must be >= 0 (0: all)");
+  if (!(val_fraction > 0 && val_fraction < 0.5)) fail("--val-fraction must be in (0, 0.5)");
+  if (eval_tokens < 1) fail("--eval-tokens must be at least 1");
+  if (eval_every < 0) fail("--eval-every must be >= 0 (0: only before and after)");
+  if (!(grad_clip >= 0)) fail("--grad-clip must be >= 0");
+  if (threads < 1 || threads > 256) fail("--threads must be in [1, 256]");
+  if (device != "cpu" && device != "cuda") fail("--device must be cpu or cuda, got '" + device + "'");
+  if (method == "lora") lora.validate();
+}
+
+nlohmann::json to_json(const FinetuneConfig& c) {
+  return {{"method", c.method},
+          {"optimizer", c.optimizer},
+          {"lr", c.lr},
+          {"lr_frac", c.lr_frac},
+          {"batch_size", c.batch_size},
+          {"seq_len", c.seq_len},
+          {"epochs", c.epochs},
+          {"max_steps", c.max_steps},
+          {"max_bytes", c.max_bytes},
+          {"val_fraction", c.val_fraction},
+          {"split_seed", c.split_seed},
+          {"seed", c.seed},
+          {"eval_tokens", c.eval_tokens},
+          {"eval_every", c.eval_every},
+          {"grad_clip", c.grad_clip},
+          {"threads", c.threads},
+          {"device", c.device},
+          {"data", c.data},
+          {"lora",
+           {{"rank", c.lora.rank},
+            {"alpha", c.lora.alpha},
+            {"dropout", c.lora.dropout},
+            {"rslora", c.lora.rslora},
+            {"init", c.lora.init},
+            {"targets", c.lora.targets},
+            {"a_adamw", c.lora.a_adamw}}}};
+}
+
+namespace {
+
+// JSON has no inf/NaN: non-finite numbers are written as null and read back as +inf (a diverged run's perplexity).
+nlohmann::json num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+double num_from(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key) || j.at(key).is_null()) return std::numeric_limits<double>::infinity();
+  return j.at(key).get<double>();
+}
+
+}  // namespace
+
+nlohmann::json to_json(const FinetuneSummary& s) {
+  nlohmann::json updates = nlohmann::json::array();
+  for (const auto& u : s.updates)
+    updates.push_back({{"name", u.name},
+                       {"kind", u.kind},
+                       {"layer", u.layer},
+                       {"norm_max", num(u.norm_max)},
+                       {"norm_spectral", num(u.norm_spectral)},
+                       {"norm_frobenius", num(u.norm_frobenius)},
+                       {"stable_rank", num(u.stable_rank)},
+                       {"rel_max", num(u.rel_max)},
+                       {"rel_spectral", num(u.rel_spectral)}});
+  return {{"run_dir", s.run_dir},
+          {"from", s.from},
+          {"pretrain_optimizer", s.pretrain_optimizer},
+          {"method", s.method},
+          {"optimizer", s.optimizer},
+          {"lr", s.lr},
+          {"peak_lr", s.peak_lr},
+          {"seed", s.seed},
+          {"steps", s.steps},
+          {"planned_steps", s.planned_steps},
+          {"trainable_params", s.trainable_params},
+          {"train_tokens", s.train_tokens},
+          {"train_split_tokens", s.train_split_tokens},
+          {"val_tokens", s.val_tokens},
+          {"pretrain_val_tokens", s.pretrain_val_tokens},
+          {"data", s.data},
+          {"rank", s.rank},
+          {"init", s.init},
+          {"pretrained_ppl", num(s.pretrained_ppl)},
+          {"final_ppl", num(s.final_ppl)},
+          {"ppl_ratio", num(s.ppl_ratio)},
+          {"pretrained_bpb", num(s.pretrained_bpb)},
+          {"final_bpb", num(s.final_bpb)},
+          {"forgetting_bpb", num(s.forgetting_bpb)},
+          {"l2_distance", num(s.l2_distance)},
+          {"cosine_distance", num(s.cosine_distance)},
+          {"diverged", s.diverged},
+          {"diverged_step", s.diverged_step},
+          {"elapsed_s", s.elapsed_s},
+          {"mean_step_ms", s.mean_step_ms},
+          {"updates", updates}};
+}
+
+FinetuneSummary finetune_summary_from_json(const nlohmann::json& j) {
+  FinetuneSummary s;
+  s.run_dir = j.value("run_dir", ""), s.from = j.value("from", "");
+  s.pretrain_optimizer = j.value("pretrain_optimizer", ""), s.method = j.value("method", "");
+  s.optimizer = j.value("optimizer", "");
+  s.lr = j.value("lr", 0.0), s.peak_lr = j.value("peak_lr", 0.0);
+  s.seed = j.value("seed", std::uint64_t(0));
+  s.steps = j.value("steps", std::int64_t(0)), s.planned_steps = j.value("planned_steps", std::int64_t(0));
+  s.trainable_params = j.value("trainable_params", std::int64_t(0));
+  s.train_tokens = j.value("train_tokens", std::int64_t(0));
+  s.train_split_tokens = j.value("train_split_tokens", std::int64_t(0));
+  s.val_tokens = j.value("val_tokens", std::int64_t(0));
+  s.pretrain_val_tokens = j.value("pretrain_val_tokens", std::int64_t(0));
+  s.data = j.value("data", ""), s.rank = j.value("rank", 0), s.init = j.value("init", "");
+  s.pretrained_ppl = num_from(j, "pretrained_ppl"), s.final_ppl = num_from(j, "final_ppl");
+  s.ppl_ratio = num_from(j, "ppl_ratio");
+  s.pretrained_bpb = num_from(j, "pretrained_bpb"), s.final_bpb = num_from(j, "final_bpb");
+  s.forgetting_bpb = num_from(j, "forgetting_bpb");
+  s.l2_distance = num_from(j, "l2_distance"), s.cosine_distance = num_from(j, "cosine_distance");
+  s.diverged = j.value("diverged", false), s.diverged_step = j.value("diverged_step", std::int64_t(-1));
+  s.elapsed_s = j.value("elapsed_s", 0.0), s.mean_step_ms = j.value("mean_step_ms", 0.0);
+  for (const auto& u : j.value("updates", nlohmann::json::array())) {
+    MatrixUpdate m;
+    m.name = u.value("name", ""), m.kind = u.value("kind", ""), m.layer = u.value("layer", 0);
+    m.norm_max = num_from(u, "norm_max"), m.norm_spectral = num_from(u, "norm_spectral");
+    m.norm_frobenius = num_from(u, "norm_frobenius"), m.stable_rank = num_from(u, "stable_rank");
+    m.rel_max = num_from(u, "rel_max"), m.rel_spectral = num_from(u, "rel_spectral");
+    s.updates.push_back(std::move(m));
+  }
+  return s;
+}
+
+// ---- per-process caches ----------------------------------------------------------------------------------------
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// A file's identity for the caches: canonical path, size and modification time (a rewritten file is a new key).
+std::string file_key(const std::string& path) {
+  std::error_code ec;
+  const fs::path canon = fs::canonical(path, ec);
+  const fs::path p = ec ? fs::path(path) : canon;
+  const auto size = fs::is_regular_file(p) ? std::int64_t(fs::file_size(p, ec)) : std::int64_t(-1);
+  const auto mtime = fs::last_write_time(p, ec).time_since_epoch().count();
+  return fmt::format("{}|{}|{}", p.string(), size, std::int64_t(mtime));
+}
+
+// The pretrained run: weights (CPU), configs, tokenizer, and per-matrix norms of the hidden matrices.
+struct Pretrained {
+  std::string key, model_path, tokenizer_path;
+  nlohmann::json config;
+  ModelConfig model;
+  TrainConfig train;
+  std::vector<std::pair<std::string, torch::Tensor>> weights;  // named_parameters, CPU, detached copies
+  std::map<std::string, torch::Tensor> hidden64;               // hidden matrices in float64 (for ΔW statistics)
+  std::map<std::string, std::pair<double, double>> hidden_norms;  // name → (‖W‖max, ‖W‖2)
+  std::shared_ptr<const Tokenizer> tokenizer;
+  std::string pretrain_text;  // the pretraining text, for the forgetting split
+};
+
+struct EncodedText {
+  TokenStream train, val;
+  std::size_t bytes_read = 0, train_docs = 0, val_docs = 0;
+};
+
+// All caches behind one recursive mutex (an entry's computation may fill another cache).
+struct Caches {
+  std::recursive_mutex mu;
+  std::map<std::string, std::shared_ptr<const Tokenizer>> tokenizers;
+  std::map<std::string, std::shared_ptr<const Pretrained>> models;
+  std::map<std::string, std::shared_ptr<const EncodedText>> texts;
+  std::map<std::string, double> evals;
+};
+Caches& caches() {
+  static Caches c;
+  return c;
+}
+
+std::shared_ptr<const Tokenizer> cached_tokenizer(const std::string& path_or_bytes) {
+  Caches& c = caches();
+  std::lock_guard<std::recursive_mutex> lock(c.mu);
+  const std::string key = path_or_bytes == "bytes" ? "bytes" : file_key(path_or_bytes);
+  auto it = c.tokenizers.find(key);
+  if (it != c.tokenizers.end()) return it->second;
+  std::shared_ptr<const Tokenizer> tok = load_tokenizer(path_or_bytes);
+  c.tokenizers[key] = tok;
+  return tok;
+}
+
+// Resolves `from` (a run directory or a model file) and loads it once per process.
+std::shared_ptr<const Pretrained> cached_pretrained(const std::string& from) {
+  if (from.empty()) throw std::invalid_argument("--from is required: a pretraining run directory or its model.pt");
+  if (!fs::exists(from)) throw std::invalid_argument("no pretraining run or model file at '" + from + "'");
+  std::string model_path = from;
+  if (fs::is_directory(from)) {
+    if (fs::exists(fs::path(from) / "model.pt")) model_path = (fs::path(from) / "model.pt").string();
+    else if (fs::exists(fs::path(from) / "checkpoint.pt")) model_path = (fs::path(from) / "checkpoint.pt").string();
+    else throw std::invalid_argument("run directory '" + from + "' has no model.pt or checkpoint.pt");
+  }
+  Caches& c = caches();
+  std::lock_guard<std::recursive_mutex> lock(c.mu);
+  const std::string key = file_key(model_path);
+  auto it = c.models.find(key);
+  if (it != c.models.end()) return it->second;
+
+  auto p = std::make_shared<Pretrained>();
+  p->key = key;
+  LoadedModel lm = load_model(model_path);
+  p->model_path = lm.path;
+  p->config = lm.config;
+  p->model = model_config_from_json(lm.config.at("model"));
+  if (!lm.config.contains("train")) throw std::invalid_argument("'" + lm.path + "' has no pretraining config");
+  p->train = train_config_from_json(lm.config.at("train"));
+  {
+    torch::NoGradGuard no_grad;
+    for (const auto& np : lm.model->named_parameters())
+      p->weights.emplace_back(np.key(), np.value().detach().to(torch::kCPU).clone());
+    for (const NamedMatrix& m : hidden_matrices(lm.model)) {
+      const torch::Tensor w = m.weight.detach().to(torch::kCPU, torch::kFloat64).clone();
+      const double smax = at::linalg_svdvals(w).max().item<double>();
+      p->hidden_norms[m.name] = {w.abs().max().item<double>(), smax};
+      p->hidden64[m.name] = w;
+    }
+  }
+  // The tokenizer sits beside the model file (a run directory holds both).
+  const std::string kind = lm.config.value("tokenizer", nlohmann::json::object()).value("kind", "sentencepiece-bpe");
+  if (kind == "bytes") {
+    p->tokenizer_path = "bytes";
+  } else {
+    const fs::path dir = fs::path(lm.path).parent_path();
+    p->tokenizer_path = (dir / "tokenizer.model").string();
+    if (!fs::exists(p->tokenizer_path))
+      throw std::invalid_argument("'" + dir.string() + "' has no tokenizer.model (the pretrained run's tokenizer)");
+  }
+  p->tokenizer = cached_tokenizer(p->tokenizer_path);
+  if (p->tokenizer->vocab_size() != p->model.vocab_size)
+    throw std::invalid_argument(fmt::format("tokenizer of {} has {} pieces but the model has a vocabulary of {}",
+                                            from, p->tokenizer->vocab_size(), p->model.vocab_size));
+  // The pretraining text as the run read it (its config.json records the path), else as configured.
+  const auto data = lm.config.value("data", nlohmann::json::object());
+  for (const std::string& cand : {data.value("path", std::string()), p->train.data, default_pretraining_text()})
+    if (!cand.empty() && fs::exists(cand)) {
+      p->pretrain_text = cand;
+      break;
+    }
+  if (p->pretrain_text.empty())
+    throw std::invalid_argument("the pretraining text of '" + from + "' ('" + data.value("path", std::string()) +
+                                "') is not readable here; the forgetting metric needs its validation split");
+  c.models[key] = p;
+  return p;
+}
+
+// A text read, split by documents and encoded with the pretrained tokenizer; `val_only` skips the training split.
+std::shared_ptr<const EncodedText> cached_text(const Pretrained& pre, const std::string& path, std::int64_t max_bytes,
+                                               double val_fraction, std::uint64_t seed, bool val_only) {
+  Caches& c = caches();
+  std::lock_guard<std::recursive_mutex> lock(c.mu);
+  const std::string tok = pre.tokenizer_path == "bytes" ? std::string("bytes") : file_key(pre.tokenizer_path);
+  const std::string key = fmt::format("{}#{}#{}#{}#{}#{}", tok, file_key(path), max_bytes, val_fraction, seed, val_only);
+  auto it = c.texts.find(key);
+  if (it != c.texts.end()) return it->second;
+  auto t = std::make_shared<EncodedText>();
+  const std::string text = read_text(path, max_bytes);
+  const TextSplit split = split_documents(text, val_fraction, seed);
+  t->bytes_read = text.size(), t->train_docs = split.train.size(), t->val_docs = split.val.size();
+  if (!val_only) t->train = encode_documents(*pre.tokenizer, split.train);
+  t->val = encode_documents(*pre.tokenizer, split.val);
+  c.texts[key] = t;
+  return t;
+}
+
+// A pretrained evaluation, computed once per (model, data, windows, device, threads).
+double cached_eval(const std::string& key, const std::function<double()>& compute) {
+  Caches& c = caches();
+  std::lock_guard<std::recursive_mutex> lock(c.mu);
+  auto it = c.evals.find(key);
+  if (it != c.evals.end()) return it->second;
+  const double v = compute();
+  c.evals[key] = v;
+  return v;
+}
+
+// A fresh model holding the pretrained weights.
+GPT fresh_model(const Pretrained& pre, const torch::Device& dev) {
+  GPT model(pre.model);
+  {
+    torch::NoGradGuard no_grad;
+    auto params = model->named_parameters();
+    for (const auto& [name, w] : pre.weights) params[name].copy_(w);
+  }
+  model->to_device(dev);
+  return model;
+}
+
+// ---- update statistics -----------------------------------------------------------------------------------------
+
+MatrixUpdate update_stats(const std::string& name, const std::string& kind, int layer, const torch::Tensor& dw,
+                          const std::pair<double, double>& pre_norms) {
+  MatrixUpdate u;
+  u.name = name, u.kind = kind, u.layer = layer;
+  if (!torch::isfinite(dw).all().item<bool>()) {  // a broken run: no SVD of non-finite entries
+    const double nan = std::nan("");
+    u.norm_max = u.norm_spectral = u.norm_frobenius = u.stable_rank = u.rel_max = u.rel_spectral = nan;
+    return u;
+  }
+  const torch::Tensor s = at::linalg_svdvals(dw).contiguous();  // float64 (dw is float64)
+  const std::vector<double> sigma(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
+  u.norm_max = dw.abs().max().item<double>();
+  u.norm_spectral = sigma.empty() ? 0.0 : *std::max_element(sigma.begin(), sigma.end());
+  u.norm_frobenius = dw.norm().item<double>();
+  try {
+    u.stable_rank = spectral::stable_rank(sigma);  // ‖ΔW‖F² / ‖ΔW‖2²
+  } catch (const std::domain_error&) {
+    u.stable_rank = 0;  // ΔW = 0
+  }
+  auto rel = [](double a, double b) { return b > 0 ? a / b : (a == 0 ? 0.0 : std::numeric_limits<double>::infinity()); };
+  u.rel_max = rel(u.norm_max, pre_norms.first);
+  u.rel_spectral = rel(u.norm_spectral, pre_norms.second);
+  return u;
+}
+
+std::string updates_csv(const std::vector<MatrixUpdate>& ups) {
+  std::string out = "name,kind,layer,norm_max,norm_spectral,norm_frobenius,stable_rank,rel_max,rel_spectral\n";
+  for (const auto& u : ups)
+    out += fmt::format("{},{},{},{:.10g},{:.10g},{:.10g},{:.10g},{:.10g},{:.10g}\n", u.name, u.kind, u.layer,
+                       u.norm_max, u.norm_spectral, u.norm_frobenius, u.stable_rank, u.rel_max, u.rel_spectral);
+  return out;
+}
+
+// The block order of one epoch: a Fisher–Yates shuffle of 0..n−1 drawn from (seed, epoch) alone.
+std::vector<std::int64_t> block_order(std::int64_t n, std::uint64_t seed, int epoch) {
+  std::seed_seq seq{std::uint32_t(seed), std::uint32_t(seed >> 32), std::uint32_t(epoch), 0x46544eu};
+  std::mt19937_64 rng(seq);
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) order[std::size_t(i)] = i;
+  for (std::int64_t i = n - 1; i > 0; --i) {
+    std::uniform_int_distribution<std::int64_t> pick(0, i);
+    std::swap(order[std::size_t(i)], order[std::size_t(pick(rng))]);
+  }
+  return order;
+}
+
+std::string format_duration(double s) {
+  if (!(s >= 0) || s > 1e7) return "?";
+  const long t = long(s + 0.5);
+  return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, (t / 60) % 60) : fmt::format("{}m{:02}s", t / 60, t % 60);
+}
+
+constexpr int kEvalBatch = 16;  // windows per evaluation forward pass (fixed, so evaluations do not depend on the
+                                // training batch size and a cached pretrained evaluation matches a fresh one bit for bit)
+
+}  // namespace
+
+void clear_finetune_cache() {
+  Caches& c = caches();
+  std::lock_guard<std::recursive_mutex> lock(c.mu);
+  c.tokenizers.clear(), c.models.clear(), c.texts.clear(), c.evals.clear();
+}
+
+// ---- fine-tuning -----------------------------------------------------------------------------------------------
+
+FinetuneSummary finetune(const FinetuneRequest& req) {
+  const auto t_start = Clock::now();
+  const FinetuneConfig& fc = req.config;
+  fc.validate();
+  const std::shared_ptr<const Pretrained> pre = cached_pretrained(req.from);
+  const ModelConfig& mc = pre->model;
+  const int T = fc.seq_len > 0 ? fc.seq_len : mc.seq_len;
+  if (T > mc.seq_len)
+    throw std::invalid_argument(fmt::format("block length {} exceeds the model's context length {}", T, mc.seq_len));
+  if (fc.device == "cuda" && !torch::cuda::is_available())
+    throw std::invalid_argument("--device cuda: no CUDA device is available to this LibTorch");
+  const std::string data_path = fc.data.empty() ? default_finetuning_text() : fc.data;
+  if (data_path.empty())
+    throw std::invalid_argument("no fine-tuning text: pass --data FILE, run scripts/prepare_data, or install the "
+                                "fortunes package");
+
+  // The run directory: a finished run (summary.json) is replaced only with force.
+  const fs::path dir(req.run_dir);
+  if (!req.run_dir.empty()) {
+    if (fs::exists(dir / "summary.json") && !req.force)
+      throw std::invalid_argument("run directory '" + req.run_dir +
+                                  "' already holds a finished fine-tuning run: pass --force to replace it");
+    if (fs::exists(dir) && !fs::is_directory(dir))
+      throw std::invalid_argument("--run-dir '" + req.run_dir + "' is not a directory");
+  }
+
+  torch::set_num_threads(fc.threads);
+  const torch::Device dev(fc.device == "cuda" ? torch::kCUDA : torch::kCPU);
+
+  // Data: the fine-tuning text split by split_seed; the pretraining validation split exactly as pretraining made it.
+  const auto ft = cached_text(*pre, data_path, fc.max_bytes, fc.val_fraction, fc.split_seed, false);
+  const auto pt = cached_text(*pre, pre->pretrain_text, pre->train.max_bytes, pre->train.val_fraction, pre->train.seed,
+                              true);
+  const Batch ft_val = validation_windows(ft->val, T, fc.eval_tokens);
+  const Batch pt_val = validation_windows(pt->val, mc.seq_len, fc.eval_tokens);
+  const std::int64_t pt_val_bytes = target_bytes(pt_val.y, pre->tokenizer->token_bytes());
+
+  // Non-overlapping blocks of T + 1 tokens (targets shifted by one) cut from the training split.
+  const std::int64_t n_train = ft->train.ids.size(0);
+  const std::int64_t n_blocks = (n_train - 1) / T;
+  const std::int64_t per_epoch = n_blocks / fc.batch_size;
+  if (per_epoch < 1)
+    throw std::invalid_argument(fmt::format(
+        "the fine-tuning text gives {} blocks of {} tokens, fewer than one batch of {}: use more text "
+        "(--max-bytes) or a smaller --batch-size",
+        n_blocks, T, fc.batch_size));
+  std::int64_t total = per_epoch * fc.epochs;
+  if (fc.max_steps > 0) total = std::min<std::int64_t>(total, fc.max_steps);
+
+  // Pretrained evaluations (cached per process).
+  const std::string eval_key = fmt::format("{}|{}|{}|{}|{}", pre->key, fc.device, fc.threads, fc.eval_tokens, T);
+  const std::string ft_key = fmt::format("ppl|{}|{}|{}|{}|{}", eval_key, file_key(data_path), fc.max_bytes,
+                                         fc.val_fraction, fc.split_seed);
+  const std::string pt_key = fmt::format("bpb|{}", eval_key);
+  GPT model = fresh_model(*pre, dev);
+  const double pre_ppl = cached_eval(ft_key, [&] { return evaluate_ppl(model, ft_val, kEvalBatch, dev); });
+  const double pre_bpb = cached_eval(pt_key, [&] { return evaluate_bpb(model, pt_val, pt_val_bytes, kEvalBatch, dev); });
+
+  // The fine-tuning optimizer config: the pretraining one (betas, eps, Muon variant and NS schedule, AdamW lrs of
+  // embedding and head), with the fine-tuning rule and matrix lr.
+  TrainConfig tc = pre->train;
+  tc.optimizer = fc.optimizer;
+  tc.matrix_lr = fc.lr;  // < 0: the fine-tuning optimizer's pretraining default
+  tc.device = fc.device, tc.threads = fc.threads;
+  const double base_lr = tc.effective_matrix_lr();
+  // No momentum warm-up in fine-tuning (nanochat's SFT keeps Muon's momentum at its final value, 0.95): the
+  // pretraining ramp 0.85 → 0.95 is for training from scratch.
+  const double momentum = tc.momentum_end;
+
+  FinetuneSummary sum;
+  sum.run_dir = req.run_dir, sum.from = req.from, sum.pretrain_optimizer = pre->train.optimizer;
+  sum.method = fc.method, sum.optimizer = fc.optimizer, sum.lr = base_lr, sum.peak_lr = base_lr * fc.lr_frac;
+  sum.seed = fc.seed, sum.data = data_path, sum.planned_steps = total;
+  sum.train_split_tokens = n_train, sum.val_tokens = ft_val.y.numel(), sum.pretrain_val_tokens = pt_val.y.numel();
+  sum.pretrained_ppl = pre_ppl, sum.pretrained_bpb = pre_bpb;
+
+  // Model, adapters and routing. The seed decides the adapter init, then the dropout masks.
+  torch::manual_seed(fc.seed);
+  std::vector<LoraTarget> lora;
+  std::vector<Route> routes;
+  std::vector<torch::Tensor> trainable;
+  if (fc.method == "lora") {
+    lora = attach_lora(model, fc.lora);
+    routes = lora_routing(lora, matrix_rule(fc.optimizer), base_lr, fc.lora.a_adamw);
+    sum.rank = fc.lora.rank, sum.init = fc.lora.init;
+  } else {
+    std::vector<std::pair<std::string, torch::Tensor>> named;
+    for (const auto& p : model->named_parameters()) named.emplace_back(p.key(), p.value());
+    routes = nanochat_routing(named, mc.n_embd(), tc);  // hidden → rule at lr; embedding, head → AdamW (× s)
+  }
+  for (const Route& r : routes) trainable.push_back(r.param), sum.trainable_params += r.param.numel();
+  ModelOptimizer opt(routes, tc, dev.is_cuda());
+
+  // Run directory: config first; the results of an earlier unfinished run are removed.
+  nlohmann::json config = {{"from", req.from},
+                           {"model_file", pre->model_path},
+                           {"finetune", to_json(fc)},
+                           {"resolved", {{"lr", base_lr}, {"peak_lr", sum.peak_lr}, {"seq_len", T},
+                                         {"momentum", momentum}, {"steps", total}, {"blocks", n_blocks}}},
+                           {"data",
+                            {{"path", data_path},
+                             {"bytes_read", ft->bytes_read},
+                             {"train_documents", ft->train_docs},
+                             {"val_documents", ft->val_docs},
+                             {"train_tokens", n_train},
+                             {"val_tokens", ft->val.ids.size(0)},
+                             {"pretrain_text", pre->pretrain_text}}},
+                           {"pretrain", pre->config}};
+  std::string metrics = "step,tokens,train_loss,val_ppl,pretrain_val_bpb,lr,elapsed_s\n";
+  if (!req.run_dir.empty()) {
+    fs::create_directories(dir);
+    for (const char* f : {"metrics.csv", "updates.csv", "summary.json"}) fs::remove(dir / f);
+    write_text_atomic((dir / "config.json").string(), config.dump(2) + "\n");
+  }
+  const std::int64_t tokens_per_step = std::int64_t(fc.batch_size) * T;
+  auto metrics_row = [&](std::int64_t step, double loss, double ppl, double bpb, double lr) {
+    metrics += fmt::format("{},{},{},{:.6f},{:.6f},{:.6g},{:.3f}\n", step, step * tokens_per_step,
+                           std::isnan(loss) ? std::string() : fmt::format("{:.6f}", loss), ppl, bpb, lr,
+                           seconds_since(t_start));
+    if (!req.run_dir.empty()) write_text_atomic((dir / "metrics.csv").string(), metrics);
+  };
+  metrics_row(0, std::nan(""), pre_ppl, pre_bpb, sum.peak_lr);
+
+  const std::string label = fc.method == "lora" ? "lora-" + fc.optimizer : "full-" + fc.optimizer;
+  const bool tty = isatty(fileno(stderr));
+  if (req.progress)
+    fmt::print(stderr,
+               "finetune: {} from {} ({}-pretrained) | lr {:.4g} (peak {:.4g}) | {} steps of {}×{} tokens | {} "
+               "trainable params | pretrained ppl {:.3f}, pretraining bpb {:.4f}\n",
+               label, req.from, pre->train.optimizer, base_lr, sum.peak_lr, total, fc.batch_size, T,
+               sum.trainable_params, pre_ppl, pre_bpb);
+
+  // Training: one pass over the blocks per epoch, lr = peak · (1 − step/steps) (linear to 0, no warm-up).
+  const torch::Tensor offsets = torch::arange(T + 1, torch::kInt64).view({1, T + 1});
+  const int print_every = std::max<int>(1, int(total / 20));
+  double train_time = 0, loss_sum = 0;
+  std::int64_t loss_n = 0, done = 0;
+  std::vector<std::int64_t> order;
+  int order_epoch = -1;
+  auto last_print = Clock::now();
+  for (std::int64_t step = 0; step < total; ++step) {
+    const auto t0 = Clock::now();
+    const int epoch = int(step / per_epoch);
+    if (epoch != order_epoch) order = block_order(n_blocks, fc.seed, epoch), order_epoch = epoch;
+    const std::int64_t first = (step % per_epoch) * fc.batch_size;
+    const torch::Tensor starts =
+        torch::tensor(std::vector<std::int64_t>(order.begin() + first, order.begin() + first + fc.batch_size),
+                      torch::kInt64).view({fc.batch_size, 1}) * T;
+    const torch::Tensor w = ft->train.ids.index_select(0, (starts + offsets).view({-1})).view({fc.batch_size, T + 1});
+    const torch::Tensor x = w.narrow(1, 0, T).to(dev), y = w.narrow(1, 1, T).to(dev);
+    const double lr_mult = fc.lr_frac * lr_multiplier(int(step), int(total), 1.0);
+
+    set_lora_training(lora, true);
+    torch::Tensor loss = model->loss(x, y);
+    const double lv = loss.item<double>();
+    if (!std::isfinite(lv)) {  // a sweep point, not a crash
+      sum.diverged = true, sum.diverged_step = step;
+      if (req.progress) fmt::print(stderr, "{}finetune {}: loss {} at step {}: diverged\n", tty ? "\n" : "", label, lv, step);
+      break;
+    }
+    loss.backward();
+    if (fc.grad_clip > 0) torch::nn::utils::clip_grad_norm_(trainable, fc.grad_clip);
+    opt.step(lr_mult, momentum);
+    opt.zero_grad();
+    set_lora_training(lora, false);
+    if (dev.is_cuda()) torch::cuda::synchronize();
+    train_time += seconds_since(t0);
+    loss_sum += lv, ++loss_n, ++done;
+
+    if (fc.eval_every > 0 && (step + 1) % fc.eval_every == 0 && step + 1 < total) {
+      const double ppl = evaluate_ppl(model, ft_val, kEvalBatch, dev);
+      const double bpb = evaluate_bpb(model, pt_val, pt_val_bytes, kEvalBatch, dev);
+      metrics_row(step + 1, loss_sum / loss_n, ppl, bpb, sum.peak_lr * lr_multiplier(int(step + 1), int(total), 1.0));
+      loss_sum = 0, loss_n = 0;
+    }
+    if (req.progress) {
+      const bool due = tty ? seconds_since(last_print) > 0.5 : ((step + 1) % print_every == 0);
+      if (due || step + 1 == total) {
+        const double eta = (total - step - 1) * train_time / double(done);
+        fmt::print(stderr, "{}finetune {} step {:>5}/{} | loss {:.4f} | {:.0f} ms/step | eta {}{}", tty ? "\r" : "",
+                   label, step + 1, total, lv, 1e3 * train_time / double(done), format_duration(eta),
+                   tty ? "   " : "\n");
+        last_print = Clock::now();
+      }
+    }
+  }
+  if (req.progress && tty && !sum.diverged) fmt::print(stderr, "\n");
+  set_lora_training(lora, false);
+  sum.steps = done;
+  sum.train_tokens = done * tokens_per_step;
+  if (done > 0) sum.mean_step_ms = 1e3 * train_time / double(done);
+
+  // ΔW of every hidden matrix in float64: the adapters' s·(B A − B₀ A₀) under LoRA (exact, free of the float32
+  // rounding of the merge), W_ft − W_pre under full fine-tuning. Then merge for evaluation.
+  std::map<std::string, torch::Tensor> delta;
+  for (const LoraTarget& t : lora) delta[t.name] = lora_update(t).cpu();
+  merge_lora(lora);
+  double d2 = 0, dot = 0, nft2 = 0, npre2 = 0;
+  for (const NamedMatrix& m : hidden_matrices(model)) {
+    const torch::Tensor& wpre = pre->hidden64.at(m.name);
+    torch::Tensor dw;
+    if (fc.method == "lora") {
+      auto it = delta.find(m.name);
+      dw = it != delta.end() ? it->second : torch::zeros_like(wpre);
+    } else {
+      dw = m.weight.detach().to(torch::kCPU, torch::kFloat64) - wpre;
+    }
+    const torch::Tensor wft = wpre + dw;
+    d2 += dw.pow(2).sum().item<double>();
+    dot += (wft * wpre).sum().item<double>();
+    nft2 += (wft * wft).sum().item<double>();
+    npre2 += (wpre * wpre).sum().item<double>();
+    sum.updates.push_back(update_stats(m.name, m.kind, m.layer, dw, pre->hidden_norms.at(m.name)));
+  }
+  sum.l2_distance = std::sqrt(d2);                          // ‖W_ft − W_pre‖ over all hidden matrices together
+  sum.cosine_distance = 1.0 - dot / std::sqrt(nft2 * npre2);  // 1 − ⟨W_ft, W_pre⟩ / (‖W_ft‖ ‖W_pre‖)
+
+  const double inf = std::numeric_limits<double>::infinity();
+  if (sum.diverged) {
+    sum.final_ppl = inf, sum.final_bpb = inf;
+  } else {
+    sum.final_ppl = evaluate_ppl(model, ft_val, kEvalBatch, dev);
+    sum.final_bpb = evaluate_bpb(model, pt_val, pt_val_bytes, kEvalBatch, dev);
+    if (!std::isfinite(sum.final_ppl) || !std::isfinite(sum.final_bpb)) {  // the last update broke the weights
+      sum.diverged = true, sum.diverged_step = total - 1;
+      sum.final_ppl = inf, sum.final_bpb = inf;
+    }
+  }
+  sum.ppl_ratio = sum.diverged ? inf : sum.final_ppl / sum.pretrained_ppl;
+  sum.forgetting_bpb = sum.diverged ? inf : sum.final_bpb - sum.pretrained_bpb;
+  metrics_row(done, loss_n > 0 ? loss_sum / loss_n : std::nan(""), sum.final_ppl, sum.final_bpb, 0.0);
+  sum.elapsed_s = seconds_since(t_start);
+  if (!req.run_dir.empty()) {
+    write_text_atomic((dir / "updates.csv").string(), updates_csv(sum.updates));
+    write_text_atomic((dir / "summary.json").string(), to_json(sum).dump(2) + "\n");
+  }
+  return sum;
+}
+
+}  // namespace muonlab::nanochat
