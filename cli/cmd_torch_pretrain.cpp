@@ -18,7 +18,7 @@ struct PretrainArgs {
   nanochat::ModelConfig model;   // values as parsed; applied over the preset only when given
   nanochat::TrainConfig train;
   std::string run_dir, tokenizer = "bpe";
-  bool resume = false, force = false, json = false, quiet = false;
+  bool resume = false, force = false, json = false, quiet = false, prepare_only = false;
   std::int64_t stop_after = 0;
   std::map<std::string, CLI::Option*> opts;
 };
@@ -64,16 +64,23 @@ int run(PretrainArgs& a) {
                     : a.run_dir;
   req.stop_after = a.stop_after;
   req.resume = a.resume, req.force = a.force, req.progress = !a.quiet, req.tokenizer = a.tokenizer;
+  req.prepare_only = a.prepare_only;
   if (a.resume && !a.quiet)
     fmt::print(stderr, "pretrain: resuming {} (its config.json decides every setting)\n", req.run_dir);
   const nanochat::PretrainSummary s = nanochat::pretrain(req);
   if (a.json) {
     std::cout << nanochat::to_json(s).dump(2) << '\n';
+  } else if (a.prepare_only) {
+    fmt::print("run {}: prepared ({} tokenizer, {} train tokens, {:.2f} bytes/token); no steps taken\n", s.run_dir,
+               s.tokenizer, s.train_tokens, s.bytes_per_token);
   } else {
+    if (s.mfu > 0)
+      fmt::print("model FLOPs utilization {:.1f}% of {:.0f} TFLOP/s (bf16 peak; MUONLAB_PEAK_TFLOPS sets it)\n",
+                 100 * s.mfu, nanochat::peak_bf16_tflops());
     fmt::print("run {}: {} steps of {} | final val {:.4f} bpb (initial {:.4f}, unigram baseline {:.4f}) | {:.0f} tok/s, "
-               "{:.1f} ms/step ({:.1f} ms optimizer) | Q,K,V stable rank {:.2f}, SVD entropy {:.4f}\n",
+               "{:.1f} ms/step ({:.1f} ms optimizer), {:.3g} model TFLOP/s | Q,K,V stable rank {:.2f}, SVD entropy {:.4f}\n",
                s.run_dir, s.steps, s.optimizer, s.final_val_bpb, s.initial_val_bpb, s.unigram_val_bpb,
-               s.tokens_per_second, s.mean_step_ms, s.mean_optimizer_ms, s.qkv_stable_rank, s.qkv_svd_entropy);
+               s.tokens_per_second, s.mean_step_ms, s.mean_optimizer_ms, s.model_tflops, s.qkv_stable_rank, s.qkv_svd_entropy);
   }
   return kOk;
 }
@@ -147,7 +154,13 @@ Command add_pretrain(CLI::App& app) {
       ->check(CLI::IsMember({"bpe", "bytes"}))
       ->capture_default_str();
   sub->add_option("--run-dir", a->run_dir, "Run directory (default runs/pretrain-PRESET-OPTIMIZER-dDEPTH-sSEED)");
-  sub->add_flag("--resume", a->resume, "Continue the run in --run-dir from its checkpoint");
+  sub->add_flag("--resume", a->resume,
+                "Continue the run in --run-dir from its checkpoint (or start a --prepare-only run); its tokens.pt "
+                "is read, so neither the text nor SentencePiece is needed");
+  sub->add_flag("--prepare-only", a->prepare_only,
+                "Read the text, train the tokenizer, write config.json and tokens.pt, and stop: prepare a run here "
+                "(e.g. --preset gpu) and train it on another machine with --resume")
+      ->excludes("--resume");
   sub->add_option("--stop-after", a->stop_after,
                   "Checkpoint and stop after this many steps (split a long run; continue with --resume)")
       ->check(CLI::PositiveNumber);

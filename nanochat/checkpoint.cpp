@@ -15,14 +15,6 @@ std::string temp_name(const fs::path& target) {
   return target.string() + ".tmp." + std::to_string(std::random_device{}());
 }
 
-void save_archive_atomic(torch::serialize::OutputArchive& ar, const std::string& path) {
-  const fs::path target(path);
-  if (target.has_parent_path()) fs::create_directories(target.parent_path());
-  const std::string tmp = temp_name(target);
-  ar.save_to(tmp);
-  fs::rename(tmp, target);
-}
-
 void write_common(torch::serialize::OutputArchive& ar, GPT& model, std::int64_t step, const nlohmann::json& config) {
   ar.write("config", c10::IValue(config.dump()));
   ar.write("step", torch::tensor(std::vector<std::int64_t>{step}));
@@ -39,6 +31,14 @@ nlohmann::json read_config(torch::serialize::InputArchive& ar, const std::string
 }
 
 }  // namespace
+
+void save_archive_atomic(torch::serialize::OutputArchive& ar, const std::string& path) {
+  const fs::path target(path);
+  if (target.has_parent_path()) fs::create_directories(target.parent_path());
+  const std::string tmp = temp_name(target);
+  ar.save_to(tmp);
+  fs::rename(tmp, target);
+}
 
 void write_text_atomic(const std::string& path, const std::string& content) {
   const fs::path target(path);

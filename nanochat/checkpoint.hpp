@@ -17,6 +17,8 @@ namespace muonlab::nanochat {
 
 /// Writes `content` to `path` atomically.
 void write_text_atomic(const std::string& path, const std::string& content);
+/// Saves a torch archive to `path` atomically.
+void save_archive_atomic(torch::serialize::OutputArchive& ar, const std::string& path);
 
 void save_model(const std::string& path, GPT& model, const nlohmann::json& config);
 void save_checkpoint(const std::string& path, GPT& model, const ModelOptimizer& opt, std::int64_t step,

@@ -189,4 +189,10 @@ ParamCount count_parameters(GPT& model) {
   return c;
 }
 
+double flops_per_token(const ModelConfig& c) {
+  const double C = c.n_embd(), L = c.depth, T = c.seq_len, V = c.vocab_size;
+  const double matmul_weights = L * 12 * C * C + V * C;
+  return 6 * matmul_weights + 12 * L * T * C;
+}
+
 }  // namespace muonlab::nanochat

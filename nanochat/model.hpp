@@ -114,4 +114,9 @@ struct ParamCount {
 };
 ParamCount count_parameters(GPT& model);
 
+/// Model FLOPs of one training token (forward + backward), nanochat's convention: 6 per weight of every matmul
+/// (hidden matrices 12·C² per block, and the V×C head; the embedding is a lookup) plus 12·L·T·C for the attention
+/// scores and their use (causal masking not discounted). Model FLOPs utilization = this × tokens/s ÷ peak.
+double flops_per_token(const ModelConfig& c);
+
 }  // namespace muonlab::nanochat

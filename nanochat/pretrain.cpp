@@ -6,6 +6,7 @@
 #include "nanochat/model.hpp"
 #include "nanochat/optim.hpp"
 #include "nanochat/probes.hpp"
+#include "nanochat/token_cache.hpp"
 #include "nanochat/tokenizer.hpp"
 
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -42,6 +44,9 @@ nlohmann::json to_json(const PretrainSummary& s) {
           {"tokens_per_second", s.tokens_per_second},
           {"mean_step_ms", s.mean_step_ms},
           {"mean_optimizer_ms", s.mean_optimizer_ms},
+          {"model_flops_per_token", s.model_flops_per_token},
+          {"model_tflops", s.model_tflops},
+          {"mfu", s.mfu},
           {"qkv_stable_rank", s.qkv_stable_rank},
           {"qkv_svd_entropy", s.qkv_svd_entropy},
           {"elapsed_s", s.elapsed_s}};
@@ -53,39 +58,54 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 struct Prepared {
-  std::unique_ptr<Tokenizer> tok;
-  TokenStream train, val;
-  nlohmann::json info;
+  std::string kind;    // the tokenizer's kind ("sentencepiece-bpe" | "bytes")
+  TokenCache tokens;   // both splits, and the bytes of each token id
+  nlohmann::json info; // data provenance (new runs; a resumed run keeps its config.json's)
 };
 
-// Reads the text, splits it by the seed, trains (or loads) the tokenizer on the training split, encodes both splits.
-Prepared prepare_data(const TrainConfig& t, const fs::path& dir, const std::string& tokenizer_kind, bool train_tok,
+// A resumed run reads its token cache (run/tokens.pt) when there is one: no text, no tokenizer tools needed.
+// Otherwise: reads the text, splits it by the seed, trains (new run) or loads (resumed run) the tokenizer on the
+// training split, encodes both splits, and writes the cache.
+Prepared prepare_data(const TrainConfig& t, const fs::path& dir, const std::string& tokenizer_kind, bool resume,
                       bool progress) {
+  Prepared p;
+  const fs::path cache = dir / "tokens.pt";
+  if (resume && fs::exists(cache)) {
+    p.tokens = load_token_cache(cache.string());
+    p.kind = tokenizer_kind == "bytes" ? "bytes" : "sentencepiece-bpe";
+    if (progress)
+      fmt::print(stderr, "pretrain: {} train and {} validation tokens from {}\n", p.tokens.train.ids.size(0),
+                 p.tokens.val.ids.size(0), cache.string());
+    return p;
+  }
   const std::string path = t.data.empty() ? default_pretraining_text() : t.data;
   const std::string text = read_text(path, t.max_bytes);
   const TextSplit split = split_documents(text, t.val_fraction, t.seed);
-  Prepared p;
+  std::unique_ptr<Tokenizer> tok;
   if (tokenizer_kind == "bytes") {
-    p.tok = load_tokenizer("bytes");
+    tok = load_tokenizer("bytes");
   } else {
     const std::string model = (dir / "tokenizer.model").string();
-    if (train_tok) {
+    if (!resume) {
       if (progress) fmt::print(stderr, "pretrain: training a {}-piece BPE tokenizer on {} bytes of {}\n", t.vocab_size,
                                split.train_bytes, path);
       train_bpe(training_lines(split), t.vocab_size, model, 400000, t.threads);
     }
-    p.tok = load_tokenizer(model);
+    tok = load_tokenizer(model);
   }
-  p.train = encode_documents(*p.tok, split.train);
-  p.val = encode_documents(*p.tok, split.val);
+  p.kind = tok->kind();
+  p.tokens.token_bytes = tok->token_bytes();
+  p.tokens.train = encode_documents(*tok, split.train);
+  p.tokens.val = encode_documents(*tok, split.val);
   p.info = {{"path", path},
             {"bytes_read", text.size()},
             {"train_documents", split.train.size()},
             {"val_documents", split.val.size()},
             {"train_bytes", split.train_bytes},
             {"val_bytes", split.val_bytes},
-            {"train_tokens", p.train.ids.size(0)},
-            {"val_tokens", p.val.ids.size(0)}};
+            {"train_tokens", p.tokens.train.ids.size(0)},
+            {"val_tokens", p.tokens.val.ids.size(0)}};
+  save_token_cache(cache.string(), p.tokens);
   return p;
 }
 
@@ -108,6 +128,22 @@ std::string keep_rows_before(const fs::path& file, std::int64_t step, const std:
   return out.empty() ? header : out;
 }
 
+}  // namespace
+
+double peak_bf16_tflops() {
+  // H100 SXM dense bf16 (data sheet); another GPU: set MUONLAB_PEAK_TFLOPS.
+  const char* env = std::getenv("MUONLAB_PEAK_TFLOPS");
+  if (env && *env) {
+    char* end = nullptr;
+    const double v = std::strtod(env, &end);
+    if (end != env && *end == '\0' && v > 0 && std::isfinite(v)) return v;
+    throw std::invalid_argument(std::string("MUONLAB_PEAK_TFLOPS must be a positive number, got '") + env + "'");
+  }
+  return 989.0;
+}
+
+namespace {
+
 std::string format_duration(double s) {
   if (!(s >= 0) || s > 1e7) return "?";
   const long t = long(s + 0.5);
@@ -125,8 +161,10 @@ PretrainSummary pretrain(const PretrainRequest& req) {
   std::string tokenizer_kind = req.tokenizer;
   nlohmann::json config;
   if (req.resume) {
-    if (!fs::exists(dir / "config.json") || !fs::exists(dir / "checkpoint.pt"))
-      throw std::invalid_argument("cannot resume: '" + req.run_dir + "' has no config.json and checkpoint.pt");
+    // A run made by --prepare-only has config.json and tokens.pt but no checkpoint yet: it starts at step 0.
+    if (!fs::exists(dir / "config.json") || (!fs::exists(dir / "checkpoint.pt") && !fs::exists(dir / "tokens.pt")))
+      throw std::invalid_argument("cannot resume: '" + req.run_dir +
+                                  "' has no config.json and checkpoint.pt (nor a --prepare-only tokens.pt)");
     std::ifstream in(dir / "config.json");
     config = nlohmann::json::parse(in);
     mc = model_config_from_json(config.at("model"));
@@ -143,24 +181,44 @@ PretrainSummary pretrain(const PretrainRequest& req) {
     mc.validate();
     tc.validate();
     fs::create_directories(dir);
-    for (const char* f : {"metrics.csv", "probes.csv", "checkpoint.pt", "model.pt", "summary.json"})
+    for (const char* f : {"metrics.csv", "probes.csv", "checkpoint.pt", "model.pt", "summary.json", "tokens.pt"})
       fs::remove(dir / f);
   }
   torch::set_num_threads(tc.threads);
-  if (tc.device == "cuda" && !torch::cuda::is_available())
+  if (tc.device == "cuda" && !req.prepare_only && !torch::cuda::is_available())
     throw std::invalid_argument("--device cuda: no CUDA device is available to this LibTorch");
-  const torch::Device dev(tc.device == "cuda" ? torch::kCUDA : torch::kCPU);
+  const torch::Device dev(tc.device == "cuda" && !req.prepare_only ? torch::kCUDA : torch::kCPU);
 
-  Prepared data = prepare_data(tc, dir, tokenizer_kind, !req.resume, req.progress);
-  mc.vocab_size = data.tok->vocab_size();
+  Prepared data = prepare_data(tc, dir, tokenizer_kind, req.resume, req.progress);
+  const int vocab = int(data.tokens.token_bytes.size());
+  if (req.resume && vocab != mc.vocab_size)
+    throw std::runtime_error(fmt::format("'{}': the tokens have a {}-piece vocabulary, config.json says {}",
+                                         req.run_dir, vocab, mc.vocab_size));
+  mc.vocab_size = vocab;
   mc.validate();
-  const std::vector<std::int32_t>& tok_bytes = data.tok->token_bytes();
+  const std::vector<std::int32_t>& tok_bytes = data.tokens.token_bytes;
+  const TokenStream& train_split = data.tokens.train;
   if (!req.resume) {
     config = {{"model", to_json(mc)},
               {"train", to_json(tc)},
-              {"tokenizer", {{"kind", data.tok->kind()}, {"vocab_size", data.tok->vocab_size()}}},
+              {"tokenizer", {{"kind", data.kind}, {"vocab_size", vocab}}},
               {"data", data.info}};
     write_text_atomic((dir / "config.json").string(), config.dump(2) + "\n");
+  }
+  PretrainSummary sum;
+  sum.run_dir = req.run_dir, sum.optimizer = tc.optimizer, sum.tokenizer = data.kind, sum.device = tc.device;
+  sum.steps = tc.steps;
+  sum.train_tokens = train_split.ids.size(0);
+  sum.bytes_per_token = double(train_split.bytes) / double(std::max<std::int64_t>(1, train_split.ids.size(0)));
+  if (req.prepare_only) {
+    // Everything a training machine needs is in the run directory now: config.json and tokens.pt.
+    if (req.progress)
+      fmt::print(stderr, "pretrain: prepared {} ({} train tokens, {:.2f} bytes/token); train it with "
+                 "`muonlab pretrain --run-dir {} --resume`\n", req.run_dir, sum.train_tokens, sum.bytes_per_token,
+                 req.run_dir);
+    sum.steps = 0;
+    sum.elapsed_s = seconds_since(t_start);
+    return sum;
   }
 
   // Model and optimizer: the init depends on the seed alone.
@@ -173,29 +231,26 @@ PretrainSummary pretrain(const PretrainRequest& req) {
   ModelOptimizer opt(named, mc.n_embd(), tc, dev.is_cuda());
 
   std::int64_t start = 0;
-  if (req.resume) start = load_checkpoint((dir / "checkpoint.pt").string(), model, opt);
+  if (req.resume && fs::exists(dir / "checkpoint.pt"))
+    start = load_checkpoint((dir / "checkpoint.pt").string(), model, opt);
   std::string metrics = keep_rows_before(dir / "metrics.csv", req.resume ? start : -1,
                                          "step,tokens,train_loss,val_bpb,lr_mult,momentum,elapsed_s\n");
   std::string probes = tc.probe_every > 0 ? keep_rows_before(dir / "probes.csv", req.resume ? start : -1,
                                                              probes_csv_header())
                                           : std::string();
 
-  const Batch val = validation_windows(data.val, mc.seq_len, tc.eval_tokens);
+  const Batch val = validation_windows(data.tokens.val, mc.seq_len, tc.eval_tokens);
   const std::int64_t val_bytes = target_bytes(val.y, tok_bytes);
-  PretrainSummary sum;
-  sum.run_dir = req.run_dir, sum.optimizer = tc.optimizer, sum.tokenizer = data.tok->kind(), sum.device = tc.device;
-  sum.start_step = start, sum.steps = tc.steps;
+  sum.start_step = start;
   sum.params_total = pc.total, sum.params_hidden = pc.hidden;
-  sum.train_tokens = data.train.ids.size(0);
   sum.val_tokens_evaluated = val.y.numel();
-  sum.bytes_per_token = double(data.train.bytes) / double(data.train.ids.size(0));
-  sum.unigram_val_bpb = unigram_bits_per_byte(data.train, val.y, tok_bytes, mc.vocab_size);
+  sum.unigram_val_bpb = unigram_bits_per_byte(train_split, val.y, tok_bytes, mc.vocab_size);
   if (req.progress)
     fmt::print(stderr,
                "pretrain: {} | depth {} width {} heads {} | {:.2f}M params ({:.2f}M hidden) | {} tokens train "
                "({:.2f} bytes/token), {} val | unigram baseline {:.4f} bpb\n",
                tc.optimizer, mc.depth, mc.n_embd(), mc.n_head(), pc.total / 1e6, pc.hidden / 1e6,
-               data.train.ids.size(0), sum.bytes_per_token, val.y.numel(), sum.unigram_val_bpb);
+               train_split.ids.size(0), sum.bytes_per_token, val.y.numel(), sum.unigram_val_bpb);
 
   const bool tty = isatty(fileno(stderr));
   const std::int64_t tokens_per_step = std::int64_t(tc.batch_size) * mc.seq_len;
@@ -205,6 +260,15 @@ PretrainSummary pretrain(const PretrainRequest& req) {
   auto last_print = Clock::now();
   auto sync = [&] {
     if (dev.is_cuda()) torch::cuda::synchronize();
+  };
+  auto fill_throughput = [&] {
+    if (trained_steps == 0) return;
+    sum.tokens_per_second = trained_steps * tokens_per_step / train_time;
+    sum.mean_step_ms = 1e3 * train_time / trained_steps;
+    sum.mean_optimizer_ms = 1e3 * opt_time / trained_steps;
+    sum.model_flops_per_token = flops_per_token(mc);
+    sum.model_tflops = sum.model_flops_per_token * sum.tokens_per_second / 1e12;
+    if (dev.is_cuda()) sum.mfu = sum.model_tflops / peak_bf16_tflops();
   };
   auto checkpoint = [&](std::int64_t step) {
     write_text_atomic((dir / "metrics.csv").string(), metrics);
@@ -228,7 +292,7 @@ PretrainSummary pretrain(const PretrainRequest& req) {
 
     // One step: forward, backward, clip, optimizer (REFERENCE §5).
     const auto t0 = Clock::now();
-    const Batch b = sample_batch(data.train, tc.batch_size, mc.seq_len, tc.seed, step);
+    const Batch b = sample_batch(train_split, tc.batch_size, mc.seq_len, tc.seed, step);
     torch::Tensor loss = model->loss(b.x.to(dev), b.y.to(dev));
     loss.backward();
     last_loss = loss.item<double>();
@@ -251,6 +315,7 @@ PretrainSummary pretrain(const PretrainRequest& req) {
       if (req.progress) fmt::print(stderr, "{}pretrain: stopped after step {} (--stop-after); resume with --resume\n",
                                    tty ? "\n" : "", step + 1);
       sum.final_val_bpb = last_bpb, sum.final_train_loss = last_loss, sum.steps = step + 1;
+      fill_throughput();
       sum.elapsed_s = seconds_since(t_start);
       return sum;
     }
@@ -271,11 +336,7 @@ PretrainSummary pretrain(const PretrainRequest& req) {
 
   sum.final_val_bpb = last_bpb;
   sum.final_train_loss = last_loss;
-  if (trained_steps > 0) {
-    sum.tokens_per_second = trained_steps * tokens_per_step / train_time;
-    sum.mean_step_ms = 1e3 * train_time / trained_steps;
-    sum.mean_optimizer_ms = 1e3 * opt_time / trained_steps;
-  }
+  fill_throughput();
   double sr = 0, en = 0;
   int n = 0;
   for (const auto& p : probe_model(model))

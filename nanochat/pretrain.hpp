@@ -4,6 +4,7 @@
 //
 //   run/config.json      {"model": …, "train": …, "tokenizer": …, "data": …}
 //   run/tokenizer.model  the SentencePiece BPE model trained on the training split ("bytes" tokenizer: absent)
+//   run/tokens.pt        both splits tokenized (token_cache.hpp): a resumed run reads it, needs no text or tools
 //   run/metrics.csv      step,tokens,train_loss,val_bpb,lr_mult,momentum,elapsed_s
 //   run/probes.csv       stable rank, SVD entropy and norms of every Q, K, V, O, MLP matrix every K steps
 //   run/checkpoint.pt    weights + optimizer state + steps done (every K steps and at the end)
@@ -29,6 +30,7 @@ struct PretrainRequest {
   bool progress = true;  // progress line on stderr
   std::int64_t stop_after = 0;  // > 0: checkpoint and stop after this many steps of this invocation (resume later)
   std::string tokenizer = "bpe";  // bpe | bytes
+  bool prepare_only = false;  // write config.json + tokens.pt and stop (train later, elsewhere, with resume)
 };
 
 struct PretrainSummary {
@@ -42,10 +44,17 @@ struct PretrainSummary {
   double tokens_per_second = 0;      // training throughput over this invocation (steps only, no eval/probes)
   double mean_step_ms = 0;           // forward + backward + optimizer, per step
   double mean_optimizer_ms = 0;      // the optimizer step alone
+  double model_flops_per_token = 0;  // flops_per_token(model): forward + backward
+  double model_tflops = 0;           // model_flops_per_token × tokens_per_second / 1e12
+  double mfu = 0;                    // CUDA: model_tflops ÷ peak_bf16_tflops() (0 on the CPU)
   double qkv_stable_rank = 0, qkv_svd_entropy = 0;  // final mean over Q, K, V matrices
   double elapsed_s = 0;
 };
 nlohmann::json to_json(const PretrainSummary& s);
+
+/// The GPU's dense bf16 peak in TFLOP/s for model FLOPs utilization: MUONLAB_PEAK_TFLOPS if set, else 989 (H100 SXM).
+/// Throws std::invalid_argument when the variable is not a positive number.
+double peak_bf16_tflops();
 
 /// Runs (or resumes) a pretraining run. Bad options or data throw std::invalid_argument.
 PretrainSummary pretrain(const PretrainRequest& req);

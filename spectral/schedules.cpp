@@ -1,5 +1,6 @@
 #include "spectral/errors.hpp"
 #include "spectral/newton_schulz.hpp"
+#include "spectral/ns_tables.hpp"
 #include "spectral/text_io.hpp"
 
 #include <cmath>
@@ -11,39 +12,25 @@ namespace muonlab::spectral {
 NsScheduleSpec named_schedule(const std::string& name, int cubic_steps) {
   NsScheduleSpec s;
   s.name = name;
+  namespace t = ns_tables;
   if (name == "ns5" || name == "keller") {
     // Keller Jordan's Muon: the same quintic five times (REFERENCE §3).
     s.source = "Keller Jordan, Muon reference implementation";
-    s.steps.assign(5, {3.4445, -4.7750, 2.0315});
+    s.steps.assign(t::keller_ns5_steps, t::keller_ns5);
   } else if (name == "pe5") {
-    // Polar Express as used by modded-nanogpt / nanochat / dion: 5 iterations, l = 1e-3, safety 2e-2,
-    // cushion 0.02 (REFERENCE §4; float64 outputs of the reference design code).
+    // Polar Express as used by modded-nanogpt / nanochat / dion (REFERENCE §4).
     s.source = "Polar Express (Amsel et al. 2025), modded-nanogpt table";
-    s.steps = {{8.156554524902461, -22.48329292557795, 15.878769915207462},
-               {4.042929935166739, -2.808917465908714, 0.5000178451051316},
-               {3.8916678022926607, -2.772484153217685, 0.5060648178503393},
-               {3.285753657755655, -2.3681294933425376, 0.46449024233003106},
-               {2.3465413258596377, -1.7097828382687081, 0.42323551169305323}};
-    s.safety = 2e-2;
+    s.steps.assign(t::pe5.begin(), t::pe5.end());
+    s.safety = t::pe5_safety;
   } else if (name == "pe-paper" || name == "pe-paper-raw") {
-    // The paper's Algorithm 1 listing (REFERENCE §4). At use every entry but the last is divided by
-    // (1.01, 1.01³, 1.01⁵); "pe-paper-raw" keeps the listing as printed.
+    // The paper's Algorithm 1 listing (REFERENCE §4): "pe-paper" with the 1.01 division applied at use,
+    // "pe-paper-raw" as printed.
     s.source = "Can Muon Fine-tune Adam-Pretrained Models?, Algorithm 1";
-    s.steps = {{8.28721201814563, -23.595886519098837, 17.300387312530933},
-               {4.107059111542203, -2.9478499167379106, 0.5448431082926601},
-               {3.948690853482295, -2.908902115962949, 0.5518191394370137},
-               {3.318419657370602, -2.488488024314874, 0.51004894012372},
-               {2.300652019954817, -1.6689039845747493, 0.4188073119525673},
-               {1.891301407787398, -1.2679958271945868, 0.37680408948524835},
-               {1.8750014808534479, -1.2500016453999487, 0.3750001645474248},
-               {1.875, -1.25, 0.375}};
     if (name == "pe-paper")
-      for (std::size_t i = 0; i + 1 < s.steps.size(); ++i) {
-        s.steps[i][0] /= 1.01;
-        s.steps[i][1] /= std::pow(1.01, 3);
-        s.steps[i][2] /= std::pow(1.01, 5);
-      }
-    s.safety = 1e-2;
+      s.steps = t::pe_paper_scaled();
+    else
+      s.steps.assign(t::pe_paper_raw.begin(), t::pe_paper_raw.end());
+    s.safety = t::pe_paper_safety;
   } else if (name == "cubic") {
     // The classical Newton–Schulz cubic p(x) = (3x − x³)/2: converges for every σ in (0, √3).
     s.source = "classical Newton-Schulz iteration";

@@ -100,4 +100,7 @@ TEST_CASE("parameter counts split hidden, embedding and head", "[nanochat][model
   CHECK(pc.head == 97 * 128);
   CHECK(pc.hidden == 2 * 12 * 128 * 128);  // per block: Q, K, V, O (4·C²) + MLP (8·C²)
   CHECK(pc.total == pc.hidden + pc.embedding + pc.head);
+  // The FLOP count is written from the config alone; it must agree with the weights the model really has.
+  const ModelConfig mc = small_config();
+  CHECK(flops_per_token(mc) == 6.0 * double(pc.hidden + pc.head) + 12.0 * mc.depth * mc.seq_len * mc.n_embd());
 }

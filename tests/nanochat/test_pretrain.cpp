@@ -1,5 +1,6 @@
 // Pretraining end to end at the tiny preset (nanochat/pretrain.hpp, checkpoint.hpp, probes.hpp) and the CLI.
 #include "nanochat/checkpoint.hpp"
+#include "nanochat/model.hpp"
 #include "nanochat/pretrain.hpp"
 #include "nanochat/probes.hpp"
 #include "synthetic_text.hpp"
@@ -79,7 +80,14 @@ TEST_CASE("an interrupted run resumes bit for bit", "[nanochat][pretrain]") {
   const PretrainSummary sa = pretrain(tiny("muon", a));
   PretrainRequest rb = tiny("muon", b);
   rb.stop_after = 15;  // stops between checkpoints 10 and 20: the stop writes its own checkpoint
-  pretrain(rb);
+  const PretrainSummary stopped = pretrain(rb);
+  // A stopped invocation still reports its throughput (the GPU stages run in such pieces).
+  CHECK(stopped.tokens_per_second > 0);
+  std::ifstream cfg(fs::path(b) / "config.json");
+  const ModelConfig used = model_config_from_json(nlohmann::json::parse(cfg).at("model"));  // the tokenizer's vocab
+  CHECK(stopped.model_flops_per_token == flops_per_token(used));
+  CHECK(stopped.model_tflops == Approx(flops_per_token(used) * stopped.tokens_per_second / 1e12).epsilon(1e-12));
+  CHECK(stopped.mfu == 0);  // MFU is against the bf16 peak of a GPU: not reported on the CPU
   CHECK_FALSE(fs::exists(fs::path(b) / "model.pt"));
   rb.stop_after = 0;
   rb.resume = true;
@@ -93,6 +101,47 @@ TEST_CASE("an interrupted run resumes bit for bit", "[nanochat][pretrain]") {
   for (std::size_t i = 0; i < pa.size(); ++i) CHECK(torch::equal(pa[i], pb[i]));
   // The metrics of the resumed run have each step once.
   CHECK(count_lines(fs::path(b) / "metrics.csv") == 1 + 4);
+}
+
+TEST_CASE("a run prepared on one machine trains on another from its tokens alone", "[nanochat][pretrain]") {
+  // Reference: prepared and trained in one go.
+  const std::string a = fresh_dir("muonlab_nano_direct"), b = fresh_dir("muonlab_nano_prepared");
+  const PretrainSummary sa = pretrain(tiny("adam", a));
+  // Prepared: tokenizer trained and text encoded, nothing trained.
+  const std::string text = fresh_dir("muonlab_nano_prepared_text") + "/text.txt";
+  fs::copy_file(text_file(), text);
+  PretrainRequest rb = tiny("adam", b);
+  rb.train.data = text;
+  rb.prepare_only = true;
+  const PretrainSummary prep = pretrain(rb);
+  CHECK(prep.steps == 0);
+  CHECK(prep.train_tokens == sa.train_tokens);
+  for (const char* f : {"config.json", "tokens.pt"}) CHECK(fs::exists(fs::path(b) / f));
+  for (const char* f : {"checkpoint.pt", "model.pt", "metrics.csv"}) CHECK_FALSE(fs::exists(fs::path(b) / f));
+  // "Another machine": the text is gone and so is the tokenizer model; only config.json and tokens.pt remain.
+  fs::remove(text);
+  fs::remove(fs::path(b) / "tokenizer.model");
+  rb.prepare_only = false;
+  rb.resume = true;
+  const PretrainSummary sb = pretrain(rb);
+  CHECK(sb.start_step == 0);
+  // Same tokens, same seed, same steps: the same model, bit for bit.
+  CHECK(sb.final_val_bpb == sa.final_val_bpb);
+  CHECK(sb.unigram_val_bpb == sa.unigram_val_bpb);
+  LoadedModel ma = load_model(a), mb = load_model(b);
+  auto pa = ma.model->parameters(), pb = mb.model->parameters();
+  REQUIRE(pa.size() == pb.size());
+  for (std::size_t i = 0; i < pa.size(); ++i) CHECK(torch::equal(pa[i], pb[i]));
+
+  // A damaged token cache is reported, not trained on.
+  const std::string c = fresh_dir("muonlab_nano_damaged");
+  PretrainRequest rc = tiny("adam", c);
+  rc.prepare_only = true;
+  pretrain(rc);
+  fs::resize_file(fs::path(c) / "tokens.pt", 100);
+  rc.prepare_only = false;
+  rc.resume = true;
+  CHECK_THROWS_AS(pretrain(rc), std::runtime_error);
 }
 
 TEST_CASE("muonlab pretrain and spectrum --checkpoint/--compare from the command line", "[nanochat][cli]") {
@@ -121,6 +170,10 @@ TEST_CASE("muonlab pretrain and spectrum --checkpoint/--compare from the command
   CHECK(run_cli("pretrain --preset tiny --depth 0").code == 2);
   CHECK(run_cli("pretrain --preset huge").code == 2);
   CHECK(run_cli("pretrain --resume --run-dir " + root + "/nothing-here" + common).code == 2);
+  CHECK(run_cli("pretrain --resume --prepare-only --run-dir " + root + "/both" + common).code == 2);
+  const auto prep = run_cli("pretrain --preset tiny --prepare-only --run-dir " + root + "/prep --data " + text_file());
+  CHECK(prep.code == 0);
+  CHECK(prep.out.find("prepared") != std::string::npos);
   CHECK(run_cli("pretrain --optimizer muon --run-dir " + root + "/muon" + common).code == 2);  // exists
   const TempFile not_a_model("hello", ".pt");
   const auto bad = run_cli("spectrum --checkpoint " + not_a_model.path());
@@ -128,4 +181,16 @@ TEST_CASE("muonlab pretrain and spectrum --checkpoint/--compare from the command
   CHECK(bad.out.find("not a model file") != std::string::npos);
   CHECK(run_cli("spectrum --checkpoint /nonexistent/model.pt").code == 2);
   CHECK(run_cli("spectrum --compare " + root + "/muon").code == 2);  // needs two runs
+}
+
+TEST_CASE("the MFU peak comes from MUONLAB_PEAK_TFLOPS when set, and a bad value is an error", "[nanochat][pretrain]") {
+  ::unsetenv("MUONLAB_PEAK_TFLOPS");
+  CHECK(peak_bf16_tflops() == 989.0);
+  ::setenv("MUONLAB_PEAK_TFLOPS", "1979", 1);
+  CHECK(peak_bf16_tflops() == 1979.0);
+  for (const char* bad : {"0", "-5", "fast", "12x", "inf"}) {
+    ::setenv("MUONLAB_PEAK_TFLOPS", bad, 1);
+    CHECK_THROWS_AS(peak_bf16_tflops(), std::invalid_argument);
+  }
+  ::unsetenv("MUONLAB_PEAK_TFLOPS");
 }
