@@ -3,23 +3,17 @@
 // bf16 keeps 8 significand bits: unit roundoff u = 2^-8.
 #include "nanochat/model.hpp"
 #include "nanochat/optim.hpp"
+#include "small_model.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
 using namespace muonlab::nanochat;
+using muonlab::testing::small_model_config;
 
 namespace {
 constexpr double kU = 1.0 / 256;  // bf16 unit roundoff
-
-ModelConfig small_config() {
-  ModelConfig c;
-  c.depth = 2;  // width 128, one head of 128
-  c.vocab_size = 97;
-  c.seq_len = 16;
-  return c;
-}
 }  // namespace
 
 TEST_CASE("bf16 linear: within the rounding bound of its inputs, and really in bf16", "[nanochat][bf16]") {
@@ -42,13 +36,13 @@ TEST_CASE("bf16 linear: within the rounding bound of its inputs, and really in b
 
 TEST_CASE("bf16 model: float32 logits and master-weight gradients, close to the float32 model", "[nanochat][bf16]") {
   torch::manual_seed(22);
-  GPT m32(small_config());
+  GPT m32(small_model_config());
   // The zero-initialized head and projections would make both logits zero: give them weights to carry.
   {
     torch::NoGradGuard ng;
     for (auto& p : m32->parameters()) p.normal_(0, 0.05);
   }
-  GPT m16(small_config());
+  GPT m16(small_model_config());
   {
     torch::NoGradGuard ng;
     auto src = m32->parameters(), dst = m16->parameters();

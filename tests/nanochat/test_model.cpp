@@ -1,21 +1,13 @@
 // The NanoChat model (nanochat/model.hpp) against REFERENCE §5.
 #include "nanochat/model.hpp"
+#include "small_model.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
 using namespace muonlab::nanochat;
-
-namespace {
-ModelConfig small_config() {
-  ModelConfig c;
-  c.depth = 2;  // width 128, one head of 128
-  c.vocab_size = 97;
-  c.seq_len = 16;
-  return c;
-}
-}  // namespace
+using muonlab::testing::small_model_config;
 
 TEST_CASE("depth sets width and heads", "[nanochat][model]") {
   ModelConfig c;
@@ -32,7 +24,7 @@ TEST_CASE("depth sets width and heads", "[nanochat][model]") {
 
 TEST_CASE("zero inits make the initial loss exactly ln V", "[nanochat][model]") {
   torch::manual_seed(1);
-  GPT model(small_config());
+  GPT model(small_model_config());
   // REFERENCE §5: LM head and both output projections start at zero.
   CHECK(model->lm_head->weight.abs().max().item<double>() == 0.0);
   for (const auto& m : hidden_matrices(model))
@@ -45,7 +37,7 @@ TEST_CASE("zero inits make the initial loss exactly ln V", "[nanochat][model]") 
 
 TEST_CASE("Linear init has the REFERENCE §5 standard deviation", "[nanochat][model]") {
   torch::manual_seed(2);
-  ModelConfig c = small_config();
+  ModelConfig c = small_model_config();
   c.depth = 4;  // width 256
   GPT model(c);
   for (const auto& m : hidden_matrices(model)) {
@@ -60,7 +52,7 @@ TEST_CASE("Linear init has the REFERENCE §5 standard deviation", "[nanochat][mo
 
 TEST_CASE("the model is causal and its logits are softcapped", "[nanochat][model]") {
   torch::manual_seed(3);
-  GPT model(small_config());
+  GPT model(small_model_config());
   {
     torch::NoGradGuard g;
     for (auto& p : model->parameters()) p.normal_(0.0, 0.5);  // make every path non-trivial
@@ -94,13 +86,13 @@ TEST_CASE("RMSNorm and RoPE preserve what they should", "[nanochat][model]") {
 }
 
 TEST_CASE("parameter counts split hidden, embedding and head", "[nanochat][model]") {
-  GPT model(small_config());
+  GPT model(small_model_config());
   const ParamCount pc = count_parameters(model);
   CHECK(pc.embedding == 97 * 128);
   CHECK(pc.head == 97 * 128);
   CHECK(pc.hidden == 2 * 12 * 128 * 128);  // per block: Q, K, V, O (4·C²) + MLP (8·C²)
   CHECK(pc.total == pc.hidden + pc.embedding + pc.head);
   // The FLOP count is written from the config alone; it must agree with the weights the model really has.
-  const ModelConfig mc = small_config();
+  const ModelConfig mc = small_model_config();
   CHECK(flops_per_token(mc) == 6.0 * double(pc.hidden + pc.head) + 12.0 * mc.depth * mc.seq_len * mc.n_embd());
 }
