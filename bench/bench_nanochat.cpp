@@ -5,14 +5,15 @@
 // gpu: the gpu preset on CUDA, bf16 matmuls). Threads: MUONLAB_BENCH_THREADS (default: the preset's). Random
 // tokens: the cost does not depend on the text.
 //
-// MFU is reported two ways, both as counters of BM_pretrain_step:
-//   mfu_vs_gemm: model FLOP/s (nanochat::flops_per_token × tokens/s) ÷ the FLOP/s of one large square matmul in
-//                the training dtype on the same device, measured in this process (BM_gemm_baseline; fp32 on the
-//                CPU, bf16 on CUDA), i.e. against the roofline this machine actually reaches;
-//   mfu_vs_peak:  the same ÷ MUONLAB_PEAK_TFLOPS (the data-sheet peak; defaults to 989 on CUDA, H100 SXM dense
-//                bf16; not reported on the CPU unless set).
+// MFU is printed after the table, two ways, from BM_pretrain_step's model_TFLOP/s counter (nanochat::flops_per_token
+// × tokens/s):
+//   ÷ the TFLOP/s of one large square matmul in the training dtype on the same device, measured in this process
+//     (BM_gemm_baseline; fp32 on the CPU, bf16 on CUDA), i.e. against the roofline this machine actually reaches;
+//   ÷ the data-sheet peak, nanochat::peak_bf16_tflops() (989, or MUONLAB_PEAK_TFLOPS): on CUDA, or when that
+//     variable is set.
 #include "nanochat/model.hpp"
 #include "nanochat/optim.hpp"
+#include "nanochat/pretrain.hpp"
 
 #include <benchmark/benchmark.h>
 #include <torch/cuda.h>
@@ -30,17 +31,23 @@ std::string env_or(const char* name, const std::string& fallback) {
   return v && *v ? std::string(v) : fallback;
 }
 
-struct Setup {
+/// The benchmarked preset (MUONLAB_BENCH_PRESET), with torch's threads set (MUONLAB_BENCH_THREADS).
+struct BenchPreset {
   ModelConfig mc;
   TrainConfig tc;
+  BenchPreset() {
+    apply_preset(env_or("MUONLAB_BENCH_PRESET", "cpu"), mc, tc);
+    torch::set_num_threads(std::stoi(env_or("MUONLAB_BENCH_THREADS", std::to_string(tc.threads))));
+  }
+};
+
+struct Setup : BenchPreset {
   torch::Device dev{torch::kCPU};
   GPT model{nullptr};
   std::unique_ptr<ModelOptimizer> opt;
   torch::Tensor x, y;
 
   explicit Setup(const std::string& optimizer) {
-    apply_preset(env_or("MUONLAB_BENCH_PRESET", "cpu"), mc, tc);
-    torch::set_num_threads(std::stoi(env_or("MUONLAB_BENCH_THREADS", std::to_string(tc.threads))));
     tc.optimizer = optimizer;
     if (tc.device == "cuda") {
       if (!torch::cuda::is_available()) throw std::runtime_error("this preset needs CUDA, and none is available");
@@ -67,11 +74,8 @@ struct Setup {
 
 // The GEMM baseline is registered first, so it runs first; MfuReporter reads its TFLOP/s counter.
 void BM_gemm_baseline(benchmark::State& state) {
-  ModelConfig mc;
-  TrainConfig tc;
-  apply_preset(env_or("MUONLAB_BENCH_PRESET", "cpu"), mc, tc);
-  torch::set_num_threads(std::stoi(env_or("MUONLAB_BENCH_THREADS", std::to_string(tc.threads))));
-  const bool cuda = tc.device == "cuda";
+  const BenchPreset preset;
+  const bool cuda = preset.tc.device == "cuda";
   const std::int64_t n = cuda ? 8192 : 1024;
   const auto opts = torch::TensorOptions()
                         .dtype(cuda ? torch::kBFloat16 : torch::kFloat32)
@@ -134,14 +138,15 @@ public:
   }
   void Finalize() override {
     ConsoleReporter::Finalize();
-    TrainConfig tc;
-    ModelConfig mc;
-    apply_preset(env_or("MUONLAB_BENCH_PRESET", "cpu"), mc, tc);
-    const std::string peak_env = env_or("MUONLAB_PEAK_TFLOPS", tc.device == "cuda" ? "989" : "");
-    const double peak = peak_env.empty() ? 0.0 : std::stod(peak_env);
+    const BenchPreset preset;
+    const ModelConfig& mc = preset.mc;
+    const TrainConfig& tc = preset.tc;
+    const bool peak_known = tc.device == "cuda" || !env_or("MUONLAB_PEAK_TFLOPS", "").empty();
+    const double peak = peak_known ? peak_bf16_tflops() : 0.0;
     std::cout << "\nMFU (" << tc.preset << " preset, " << flops_per_token(mc) / 1e6 << " MFLOP per token; "
-              << (gemm_ > 0 ? "GEMM baseline " + std::to_string(gemm_) + " TFLOP/s" : std::string("no GEMM baseline run"))
-              << (peak > 0 ? ", peak " + peak_env + " TFLOP/s" : std::string()) << "):\n";
+              << (gemm_ > 0 ? "GEMM baseline " + std::to_string(gemm_) + " TFLOP/s"
+                            : std::string("no GEMM baseline run"))
+              << (peak > 0 ? ", peak " + std::to_string(peak) + " TFLOP/s" : std::string()) << "):\n";
     for (const auto& [name, tflops] : lines_) {
       std::cout << "  " << name << ": " << tflops << " model TFLOP/s";
       if (gemm_ > 0) std::cout << " = " << tflops / gemm_ << " of the GEMM baseline";
@@ -168,6 +173,12 @@ BENCHMARK_CAPTURE(BM_optimizer_step, adamuon, std::string("adamuon"))->Unit(benc
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  try {
+    peak_bf16_tflops();  // a malformed MUONLAB_PEAK_TFLOPS is reported now, not after the runs
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "bench_nanochat: " << e.what() << '\n';
+    return 2;
+  }
   MfuReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();

@@ -63,16 +63,17 @@ struct Prepared {
   nlohmann::json info; // data provenance (new runs; a resumed run keeps its config.json's)
 };
 
-// A resumed run reads its token cache (run/tokens.pt) when there is one: no text, no tokenizer tools needed.
-// Otherwise: reads the text, splits it by the seed, trains (new run) or loads (resumed run) the tokenizer on the
+// A resumed run (`config` = its config.json; empty for a new run) reads its token cache (run/tokens.pt) when there is
+// one: no text, no tokenizer tools needed. Otherwise: reads the text, splits it by the seed, trains (new run) or loads (resumed run) the tokenizer on the
 // training split, encodes both splits, and writes the cache.
-Prepared prepare_data(const TrainConfig& t, const fs::path& dir, const std::string& tokenizer_kind, bool resume,
-                      bool progress) {
+Prepared prepare_data(const TrainConfig& t, const fs::path& dir, const std::string& tokenizer_kind,
+                      const nlohmann::json& config, bool progress) {
   Prepared p;
+  const bool resume = !config.is_null();
   const fs::path cache = dir / "tokens.pt";
   if (resume && fs::exists(cache)) {
     p.tokens = load_token_cache(cache.string());
-    p.kind = tokenizer_kind == "bytes" ? "bytes" : "sentencepiece-bpe";
+    p.kind = config.at("tokenizer").at("kind").get<std::string>();
     if (progress)
       fmt::print(stderr, "pretrain: {} train and {} validation tokens from {}\n", p.tokens.train.ids.size(0),
                  p.tokens.val.ids.size(0), cache.string());
@@ -189,7 +190,7 @@ PretrainSummary pretrain(const PretrainRequest& req) {
     throw std::invalid_argument("--device cuda: no CUDA device is available to this LibTorch");
   const torch::Device dev(tc.device == "cuda" && !req.prepare_only ? torch::kCUDA : torch::kCPU);
 
-  Prepared data = prepare_data(tc, dir, tokenizer_kind, req.resume, req.progress);
+  Prepared data = prepare_data(tc, dir, tokenizer_kind, config, req.progress);
   const int vocab = int(data.tokens.token_bytes.size());
   if (req.resume && vocab != mc.vocab_size)
     throw std::runtime_error(fmt::format("'{}': the tokens have a {}-piece vocabulary, config.json says {}",

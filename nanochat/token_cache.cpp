@@ -13,13 +13,16 @@ namespace {
 
 constexpr std::int64_t kFormat = 1;  // bump when the layout changes
 
+// The id of `ids` outside [0, vocab) that its min or max shows, or -1 when all are inside (also when empty).
+std::int64_t id_outside(const torch::Tensor& ids, std::int64_t vocab) {
+  if (ids.numel() == 0) return -1;
+  const std::int64_t lo = ids.min().item<std::int64_t>(), hi = ids.max().item<std::int64_t>();
+  return lo < 0 ? lo : hi >= vocab ? hi : -1;
+}
+
 torch::Tensor compact_ids(const torch::Tensor& ids, std::int64_t vocab) {
-  if (ids.numel() > 0) {
-    const std::int64_t lo = ids.min().item<std::int64_t>(), hi = ids.max().item<std::int64_t>();
-    if (lo < 0 || hi >= vocab)
-      throw std::invalid_argument(
-          fmt::format("token cache: id {} outside the vocabulary [0, {})", lo < 0 ? lo : hi, vocab));
-  }
+  if (const std::int64_t bad = id_outside(ids, vocab); bad != -1)
+    throw std::invalid_argument(fmt::format("token cache: id {} outside the vocabulary [0, {})", bad, vocab));
   return ids.to(vocab <= 32767 ? torch::kInt16 : torch::kInt32).contiguous().cpu();
 }
 
@@ -35,12 +38,9 @@ TokenStream read_split(torch::serialize::InputArchive& ar, const std::string& na
   s.ids = read_tensor(ar, (name + "_ids").c_str(), path).to(torch::kInt64).flatten();
   s.bytes = read_tensor(ar, (name + "_bytes").c_str(), path).item<std::int64_t>();
   const std::int64_t vocab = bytes_of.numel();
-  if (s.ids.numel() > 0) {
-    const std::int64_t lo = s.ids.min().item<std::int64_t>(), hi = s.ids.max().item<std::int64_t>();
-    if (lo < 0 || hi >= vocab)
-      throw std::runtime_error(fmt::format("'{}': {} split has token id {} outside the vocabulary [0, {})", path, name,
-                                           lo < 0 ? lo : hi, vocab));
-  }
+  if (const std::int64_t bad = id_outside(s.ids, vocab); bad != -1)
+    throw std::runtime_error(
+        fmt::format("'{}': {} split has token id {} outside the vocabulary [0, {})", path, name, bad, vocab));
   const std::int64_t sum = bytes_of.index_select(0, s.ids).sum().item<std::int64_t>();
   if (sum != s.bytes)
     throw std::runtime_error(fmt::format("'{}': {} split's tokens stand for {} bytes, the cache says {} (corrupt)",

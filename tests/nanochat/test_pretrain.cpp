@@ -35,6 +35,14 @@ PretrainRequest tiny(const std::string& optimizer, const std::string& dir) {
   return r;
 }
 
+// The final models of two run directories are equal, parameter for parameter, bit for bit.
+void check_same_weights(const std::string& a, const std::string& b) {
+  LoadedModel ma = load_model(a), mb = load_model(b);
+  auto pa = ma.model->parameters(), pb = mb.model->parameters();
+  REQUIRE(pa.size() == pb.size());
+  for (std::size_t i = 0; i < pa.size(); ++i) CHECK(torch::equal(pa[i], pb[i]));
+}
+
 std::size_t count_lines(const fs::path& p) {
   std::ifstream in(p);
   std::size_t n = 0;
@@ -95,10 +103,7 @@ TEST_CASE("an interrupted run resumes bit for bit", "[nanochat][pretrain]") {
   CHECK(sb.start_step == 15);
   // Same data order (batches depend on (seed, step) only), same optimizer state: identical result.
   CHECK(sb.final_val_bpb == sa.final_val_bpb);
-  LoadedModel ma = load_model(a), mb = load_model(b);
-  auto pa = ma.model->parameters(), pb = mb.model->parameters();
-  REQUIRE(pa.size() == pb.size());
-  for (std::size_t i = 0; i < pa.size(); ++i) CHECK(torch::equal(pa[i], pb[i]));
+  check_same_weights(a, b);
   // The metrics of the resumed run have each step once.
   CHECK(count_lines(fs::path(b) / "metrics.csv") == 1 + 4);
 }
@@ -128,10 +133,7 @@ TEST_CASE("a run prepared on one machine trains on another from its tokens alone
   // Same tokens, same seed, same steps: the same model, bit for bit.
   CHECK(sb.final_val_bpb == sa.final_val_bpb);
   CHECK(sb.unigram_val_bpb == sa.unigram_val_bpb);
-  LoadedModel ma = load_model(a), mb = load_model(b);
-  auto pa = ma.model->parameters(), pb = mb.model->parameters();
-  REQUIRE(pa.size() == pb.size());
-  for (std::size_t i = 0; i < pa.size(); ++i) CHECK(torch::equal(pa[i], pb[i]));
+  check_same_weights(a, b);
 
   // A damaged token cache is reported, not trained on.
   const std::string c = fresh_dir("muonlab_nano_damaged");
