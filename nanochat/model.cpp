@@ -33,6 +33,22 @@ torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, con
   return torch::cat({y1, y2}, 3);
 }
 
+torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  // scale 1/√D is SDPA's default; no dropout.
+  return torch::scaled_dot_product_attention(q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0, /*is_causal=*/true);
+}
+
+torch::Tensor causal_attention_reference(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  const int64_t T = q.size(2);
+  // The softmax in float32 at least (float64 inputs stay float64).
+  const auto acc = q.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+  torch::Tensor att = torch::matmul(q, k.transpose(-2, -1)).to(acc) / std::sqrt(double(q.size(3)));
+  const torch::Tensor future = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(q.device()))
+                                   .triu(1);  // (T, T): true above the diagonal
+  att = att.masked_fill(future, -std::numeric_limits<float>::infinity()).softmax(-1).to(v.scalar_type());
+  return torch::matmul(att, v);  // (B, H, T, D)
+}
+
 namespace {
 
 torch::nn::Linear make_linear(int in, int out) {
@@ -53,8 +69,9 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const ModelConfig& c)
 }
 
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
-                                               const torch::Tensor& sin, bool bf16) {
+                                               const torch::Tensor& sin, const ComputeMode& mode) {
   const int64_t B = x.size(0), T = x.size(1);
+  const bool bf16 = mode.bf16;
   torch::Tensor q = linear(x, c_q->weight, q_adapter, bf16).view({B, T, n_head, head_dim});  // (B, T, H, D)
   torch::Tensor k = linear(x, c_k->weight, k_adapter, bf16).view({B, T, n_head, head_dim});
   torch::Tensor v = linear(x, c_v->weight, v_adapter, bf16).view({B, T, n_head, head_dim});
@@ -62,12 +79,7 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const tor
   q = rms_norm(apply_rotary(q, cos.narrow(1, 0, T), sin.narrow(1, 0, T)));
   k = rms_norm(apply_rotary(k, cos.narrow(1, 0, T), sin.narrow(1, 0, T)));
   q = q.transpose(1, 2), k = k.transpose(1, 2), v = v.transpose(1, 2);  // (B, H, T, D)
-  // Causal attention written out: softmax(q kᵀ/√D + mask) v, with the softmax in float32.
-  torch::Tensor att = torch::matmul(q, k.transpose(-2, -1)).to(torch::kFloat32) / std::sqrt(double(head_dim));
-  const torch::Tensor future = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(x.device()))
-                                   .triu(1);  // (T, T): true above the diagonal
-  att = att.masked_fill(future, -std::numeric_limits<float>::infinity()).softmax(-1).to(v.scalar_type());
-  torch::Tensor y = torch::matmul(att, v);                              // (B, H, T, D)
+  torch::Tensor y = mode.sdpa ? causal_attention(q, k, v) : causal_attention_reference(q, k, v);  // (B, H, T, D)
   y = y.transpose(1, 2).contiguous().view({B, T, n_head * head_dim});  // (B, T, C)
   return linear(y, c_proj->weight, proj_adapter, bf16);
 }
@@ -89,9 +101,9 @@ BlockImpl::BlockImpl(const ModelConfig& c) {
 }
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                                 bool bf16) {
-  torch::Tensor y = x + attn->forward(rms_norm(x), cos, sin, bf16).to(x.scalar_type());
-  return y + mlp->forward(rms_norm(y), bf16).to(x.scalar_type());
+                                 const ComputeMode& mode) {
+  torch::Tensor y = x + attn->forward(rms_norm(x), cos, sin, mode).to(x.scalar_type());
+  return y + mlp->forward(rms_norm(y), mode.bf16).to(x.scalar_type());
 }
 
 // ---- the model -----------------------------------------------------------------------------------------------
@@ -140,9 +152,9 @@ torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
     throw std::invalid_argument("sequence of " + std::to_string(T) + " tokens exceeds the context length " +
                                 std::to_string(config.seq_len));
   torch::Tensor x = rms_norm(wte->forward(idx));  // (B, T, C): norm after the embedding
-  for (const auto& m : *h) x = m->as<BlockImpl>()->forward(x, rope_cos, rope_sin, bf16);
+  for (const auto& m : *h) x = m->as<BlockImpl>()->forward(x, rope_cos, rope_sin, mode);
   x = rms_norm(x);
-  torch::Tensor logits = linear(x, lm_head->weight, bf16).to(torch::kFloat32);  // (B, T, V)
+  torch::Tensor logits = linear(x, lm_head->weight, mode.bf16).to(torch::kFloat32);  // (B, T, V)
   return config.softcap * torch::tanh(logits / config.softcap);                 // softcap 15 (nanochat)
 }
 
@@ -157,7 +169,7 @@ torch::Tensor GPTImpl::loss(const torch::Tensor& idx, const torch::Tensor& targe
 
 void GPTImpl::to_device(const torch::Device& device) {
   to(device);
-  bf16 = device.is_cuda();
+  mode.bf16 = device.is_cuda();
 }
 
 std::vector<NamedMatrix> hidden_matrices(GPT& model) {
