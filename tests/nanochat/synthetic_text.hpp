@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 #include <vector>
+#include <unistd.h>
 
 namespace muonlab::testing {
 
@@ -30,10 +31,13 @@ inline std::string synthetic_text(std::size_t bytes, unsigned seed = 7) {
   return out;
 }
 
-/// Writes synthetic_text(bytes) to a file under the temp directory and returns its path.
+/// Writes synthetic_text(bytes) to a file under the temp directory and returns its path. Written to a temporary name
+/// and renamed, so test processes that CTest runs in parallel (ctest -j) never read another one's half-written file.
 inline std::string write_synthetic_text(const std::string& name, std::size_t bytes) {
   const auto path = std::filesystem::temp_directory_path() / name;
-  std::ofstream(path, std::ios::binary) << synthetic_text(bytes);
+  const auto tmp = path.string() + ".tmp." + std::to_string(::getpid());
+  std::ofstream(tmp, std::ios::binary) << synthetic_text(bytes);
+  std::filesystem::rename(tmp, path);
   return path.string();
 }
 

@@ -3,6 +3,7 @@
 #include "nanochat/model.hpp"
 #include "nanochat/pretrain.hpp"
 #include "nanochat/probes.hpp"
+#include "nanochat/tokenizer.hpp"
 #include "synthetic_text.hpp"
 #include "tests/cli/run_cli.hpp"
 
@@ -58,14 +59,23 @@ TEST_CASE("tiny pretraining learns, writes its run directory and reloads", "[nan
     const std::string dir = fresh_dir(std::string("muonlab_nano_run_") + optimizer);
     const PretrainSummary s = pretrain(tiny(optimizer, dir));
     INFO(optimizer << ": bpb " << s.initial_val_bpb << " -> " << s.final_val_bpb << ", unigram " << s.unigram_val_bpb);
-    // The zero head starts at the uniform distribution: ln V nats per token.
-    CHECK(s.initial_val_bpb == Approx(std::log2(double(512)) / s.bytes_per_token).epsilon(0.1));
+    // The zero head starts at the uniform distribution: ln V nats per token. V is the tokenizer's: 512 BPE pieces,
+    // or 256 bytes where SentencePiece's tools are missing (pretrain falls back to bytes; then bpb = 8 exactly).
+    std::ifstream cfg(fs::path(dir) / "config.json");
+    const auto config = nlohmann::json::parse(cfg);
+    const int vocab = config.at("tokenizer").at("vocab_size");
+    const bool bpe = config.at("tokenizer").at("kind") == "sentencepiece-bpe";
+    CHECK(vocab == (bpe ? 512 : 256));
+    CHECK(bpe == have_sentencepiece());
+    // bytes_per_token is the training split's mean; the validation split's differs by a few percent.
+    CHECK(s.initial_val_bpb == Approx(std::log2(double(vocab)) / s.bytes_per_token).epsilon(0.1));
     // 30 steps on a repetitive grammar must beat the start clearly (uniform ≈ 2.5–3 bpb here).
     CHECK(s.final_val_bpb < 0.8 * s.initial_val_bpb);
     CHECK(std::isfinite(s.unigram_val_bpb));
     for (const char* f : {"config.json", "metrics.csv", "probes.csv", "checkpoint.pt", "model.pt", "summary.json",
-                          "tokenizer.model"})
+                          "tokens.pt"})
       CHECK(fs::exists(fs::path(dir) / f));
+    CHECK(fs::exists(fs::path(dir) / "tokenizer.model") == bpe);  // the byte tokenizer needs no model file
     CHECK(count_lines(fs::path(dir) / "metrics.csv") == 1 + 4);        // header + steps 0, 10, 20, 30
     CHECK(count_lines(fs::path(dir) / "probes.csv") == 1 + 4 * 6);     // 6 matrices of one block at 4 steps
     const CheckpointSpectrum cs = checkpoint_spectrum(dir);
