@@ -55,11 +55,7 @@ void adamw_update(torch::Tensor& w, const torch::Tensor& g, torch::Tensor& m, to
   w.sub_(lr * (m / bc1) / ((v / bc2).sqrt() + h.eps));
 }
 
-namespace {
-
-// adamw_update on lists of tensors that share t, lr and hyper-parameters: multi-tensor (foreach) kernels, a few
-// launches for the whole list instead of a few per tensor. The same arithmetic, grouped as
-// W ← W − (lr/bc1)·m / (√(v/bc2) + ε).
+// Multi-tensor (foreach) kernels: a few launches for the whole list instead of a few per tensor.
 void adamw_foreach(std::vector<torch::Tensor>& w, const std::vector<torch::Tensor>& g, std::vector<torch::Tensor>& m,
                    std::vector<torch::Tensor>& v, std::int64_t t, double lr, const AdamWHyper& h) {
   torch::_foreach_mul_(m, h.beta1);
@@ -73,8 +69,6 @@ void adamw_foreach(std::vector<torch::Tensor>& w, const std::vector<torch::Tenso
   torch::_foreach_add_(denom, h.eps);
   torch::_foreach_addcdiv_(w, m, denom, -lr / bc1);
 }
-
-}  // namespace
 
 torch::Tensor muon_momentum(const torch::Tensor& g, torch::Tensor& buf, const MuonHyper& h) {
   ensure_zero(buf, g);

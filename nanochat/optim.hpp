@@ -32,6 +32,11 @@ struct AdamWHyper {
 /// PyTorch AdamW: m ← β1 m + (1−β1)g, v ← β2 v + (1−β2)g², W ← W(1 − lr·wd) − lr·m̂/(√v̂ + ε); t is 1-based.
 void adamw_update(torch::Tensor& w, const torch::Tensor& g, torch::Tensor& m, torch::Tensor& v, std::int64_t t,
                   double lr, const AdamWHyper& h);
+/// adamw_update on lists of tensors that share t, lr and hyper-parameters, with multi-tensor (foreach) kernels and
+/// the grouping W ← W − (lr/bc1)·m / (√(v/bc2) + ε). The batched AdamW path here and the sharded one
+/// (nanochat/dist_optim.hpp) both step through it.
+void adamw_foreach(std::vector<torch::Tensor>& w, const std::vector<torch::Tensor>& g, std::vector<torch::Tensor>& m,
+                   std::vector<torch::Tensor>& v, std::int64_t t, double lr, const AdamWHyper& h);
 
 struct MuonHyper {
   std::string variant = "keller";  // keller | moonlight
@@ -120,6 +125,10 @@ public:
   void zero_grad();
   const std::vector<Slot>& slots() const { return slots_; }
   const std::vector<SlotGroup>& groups() const { return groups_; }
+  /// The rules' settings (the distributed optimizer, nanochat/dist_optim.hpp, steps the same rules on shards).
+  const AdamWHyper& adamw_hyper() const { return adam_; }
+  const MuonHyper& muon_hyper() const { return muon_; }
+  double normuon_beta2() const { return normuon_beta2_; }
   /// Force the per-matrix path (tests compare it with the batched one).
   void set_batched(bool on) { batched_ = on; }
   /// The state as named tensors ("<slot>.<key>", "<slot>.t") and its restoration (bit-identical continuation).
