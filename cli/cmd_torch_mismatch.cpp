@@ -24,6 +24,8 @@ struct MismatchArgs {
   std::map<std::string, std::vector<double>> lrs;  // --lrs-OPT as parsed
   nanochat::FinetuneConfig size;                  // --max-steps … as parsed; applied over the preset when given
   std::vector<int> seeds;
+  std::string shard;                 // --shard I/N
+  std::vector<std::string> merge;    // --merge DIR…
   bool json = false, quiet = false;
   std::map<std::string, CLI::Option*> opts;
 };
@@ -60,8 +62,13 @@ int run(MismatchArgs& a) {
   for (const auto& [opt, grid] : a.lrs)
     if (given(a, "--lrs-" + opt)) o.lrs[opt] = grid;
   o.progress = !a.quiet;
+  if (!a.shard.empty()) nanochat::parse_shard(a.shard, o);
+  if (!a.merge.empty() && !a.shard.empty()) throw std::invalid_argument("--merge and --shard exclude each other");
 
-  const nanochat::MismatchSummary s = nanochat::run_mismatch(o);
+  const nanochat::MismatchSummary s =
+      a.merge.empty() ? nanochat::run_mismatch(o)
+                      : nanochat::merge_mismatch(a.merge, o.out_dir.empty() ? "runs/mismatch-" + o.preset : o.out_dir,
+                                                 o.progress);
   const int violated = s.analysis.count("violated");
   if (a.json) {
     std::cout << nanochat::to_json(s).dump(2) << '\n';
@@ -143,6 +150,14 @@ Command add_mismatch(CLI::App& app) {
   opts["--threads"] = sub->add_option("--threads", a->size.threads, "Torch CPU threads")->check(CLI::Range(1, 256));
   opts["--device"] =
       sub->add_option("--device", a->size.device, "cpu | cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  sub->add_option("--shard", a->shard,
+                  "I/N: run only the I-th of N disjoint parts of the main sweep (a Slurm job array: "
+                  "--shard $SLURM_ARRAY_TASK_ID/N with --array=1-N), into OUT/shard-I-of-N/ with its own results file; "
+                  "the pretrained runs must exist already");
+  sub->add_option("--merge", a->merge,
+                  "Combine shards instead of running: each DIR is a shard folder or a folder of shard-I-of-N folders; "
+                  "writes results and tables into --out, the same as an unsharded sweep")
+      ->expected(1, -1);
   sub->add_option("--max-runs", o.max_runs, "Stop after this many new runs (0: no limit); rerun to continue")
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--quiet", a->quiet, "No progress on stderr");

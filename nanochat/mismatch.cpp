@@ -123,6 +123,10 @@ void MismatchOptions::validate() const {
   if (!is_one_of(rank_lrs, {"best", "neighbors", "grid"})) fail("--rank-lrs must be best, neighbors or grid");
   if (trajectory_points < 1) fail("--trajectory-points must be at least 1");
   if (max_runs < 0) fail("--max-runs must be >= 0");
+  if (shard_count < 0 || (shard_count > 0 && (shard_index < 1 || shard_index > shard_count)))
+    fail("--shard must be I/N with 1 <= I <= N");
+  if (shard_count > 0 && (!ranks.empty() || trajectories))
+    fail("--shard runs the main sweep only: run --ranks and --trajectories after --merge, on the merged directory");
   finetune.validate();
 }
 
@@ -148,6 +152,11 @@ Pretrained ensure_pretrained(const MismatchOptions& o, const std::string& optimi
   const std::string dir =
       given.empty() ? fmt::format("runs/pretrain-{}-{}-d{}-s{}", o.preset, optimizer, mc.depth, tc.seed) : given;
   const fs::path d(dir);
+  if (!fs::exists(d / "model.pt") && o.shard_count > 0)
+    throw std::invalid_argument(fmt::format(
+        "--shard: the {}-pretrained model '{}' does not exist yet; make it once before starting the shards, e.g. "
+        "`muonlab pretrain --preset {} --optimizer {}{}`",
+        optimizer, dir, o.preset, optimizer, given.empty() ? "" : " --run-dir " + dir));
   if (!fs::exists(d / "model.pt")) {
     PretrainRequest req;
     req.model = mc, req.train = tc, req.run_dir = dir, req.progress = o.progress;
@@ -221,12 +230,28 @@ std::vector<double> grid_of(const MismatchOptions& o, const std::string& optimiz
   return g;
 }
 
+// The main sweep's keys in their order: seeds outermost, then the pretrained model, method, optimizer, lr.
+std::vector<SweepKey> main_plan(const MismatchOptions& o) {
+  std::vector<SweepKey> plan;
+  const int main_rank = o.finetune.lora.rank;
+  for (std::uint64_t seed : o.seeds)
+    for (const std::string P : {"muon", "adam"})
+      for (const std::string& M : o.methods)
+        for (const std::string& O : o.optimizers)
+          for (double lr : grid_of(o, O)) plan.push_back({P, M, O, lr, seed, M == "lora" ? main_rank : 0});
+  return plan;
+}
+
 std::string describe(const SweepKey& k) {
   return fmt::format("pretrain={} {}{} lr={} seed={}", k.pretrain, k.method_label(),
                      k.method == "lora" ? fmt::format(" r={}", k.rank) : "", format_lr(k.lr), k.seed);
 }
 
 }  // namespace
+
+std::string mismatch_progress_text(int done, int planned) {
+  return fmt::format("{} of {} planned runs done{}.", done, planned, done >= planned ? " (complete)" : "");
+}
 
 nlohmann::json to_json(const MismatchSummary& s) {
   nlohmann::json j = to_json(s.analysis);
@@ -260,6 +285,7 @@ MismatchSummary run_mismatch(const MismatchOptions& options, const MismatchRunne
 
   MismatchSummary sum;
   sum.out_dir = o.out_dir.empty() ? "runs/mismatch-" + o.preset : o.out_dir;
+  if (o.shard_count > 0) sum.out_dir = shard_dir(sum.out_dir, o.shard_index, o.shard_count);
   const fs::path out(sum.out_dir);
   const std::string results_path = (out / "results.jsonl").string();
 
@@ -307,6 +333,7 @@ MismatchSummary run_mismatch(const MismatchOptions& options, const MismatchRunne
                              {"threads", o.finetune.threads},
                              {"device", o.finetune.device}};
   for (const std::string& opt : o.optimizers) settings["lrs"][opt] = grid_of(o, opt);
+  if (o.shard_count > 0) settings["shard"] = fmt::format("{}/{}", o.shard_index, o.shard_count);
   fs::create_directories(out);
   write_text_atomic(sweep_json.string(), settings.dump(2) + "\n");
 
@@ -315,13 +342,14 @@ MismatchSummary run_mismatch(const MismatchOptions& options, const MismatchRunne
   for (const SweepRecord& r : records) have.insert(r.key.id());
   const int main_rank = o.finetune.lora.rank;
 
-  // The main sweep's keys, seeds outermost.
-  std::vector<SweepKey> plan;
-  for (std::uint64_t seed : o.seeds)
-    for (const std::string P : {"muon", "adam"})
-      for (const std::string& M : o.methods)
-        for (const std::string& O : o.optimizers)
-          for (double lr : grid_of(o, O)) plan.push_back({P, M, O, lr, seed, M == "lora" ? main_rank : 0});
+  // The main sweep's keys, seeds outermost (a shard: its part of them).
+  std::vector<SweepKey> plan = main_plan(o);
+  if (o.shard_count > 0) {
+    std::vector<SweepKey> part;
+    for (std::size_t i = 0; i < plan.size(); ++i)
+      if (int(i % std::size_t(o.shard_count)) == o.shard_index - 1) part.push_back(plan[i]);
+    plan = std::move(part);
+  }
   // The rank study and the trajectories are planned once the main sweep is done (they need its best lrs); until
   // then they are counted by estimate (rank study: 1, 3 or the grid's lrs per rank; trajectories: one per curve).
   std::set<int> extra_ranks(o.ranks.begin(), o.ranks.end());
@@ -341,9 +369,7 @@ MismatchSummary run_mismatch(const MismatchOptions& options, const MismatchRunne
     for (const SweepKey& k : keys) n += have.count(k.id()) ? 1 : 0;
     return n;
   };
-  auto progress_text = [&](int done, int planned) {
-    return fmt::format("{} of {} planned runs done{}.", done, planned, done >= planned ? " (complete)" : "");
-  };
+  auto progress_text = [](int done, int planned) { return mismatch_progress_text(done, planned); };
   bool stopped = false;
 
   // Runs every key of `keys` not yet in the file; returns false when --max-runs stopped it.

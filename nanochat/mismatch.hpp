@@ -17,6 +17,13 @@
 //
 // Order: seeds outermost, so a sweep stopped half-way has every curve at the first seeds rather than some curves
 // complete and others missing.
+//
+// Across machines (a Slurm job array, any scheduler): `shard = I/N` runs the I-th of N disjoint parts of the main
+// sweep (its keys i with i mod N = I − 1, in the order above) into OUT/shard-I-of-N/, with its own results file; the
+// pretrained runs must exist already (the shards would otherwise race to make them). merge_mismatch then combines
+// the shards' results into OUT: the same results.jsonl (in the unsharded order), the same tables, byte for byte, as
+// one unsharded sweep. The rank study and the trajectories need the whole main sweep (its best lrs): run them after
+// the merge, unsharded, on the merged OUT (a rerun skips every merged key).
 #pragma once
 
 #include "nanochat/finetune.hpp"
@@ -46,6 +53,7 @@ struct MismatchOptions {
   int trajectory_points = 10;       // evaluations along a trajectory run
   int max_runs = 0;                 // > 0: stop after this many new runs (a restart continues)
   bool progress = true;             // progress lines on stderr
+  int shard_index = 0, shard_count = 0;  // shard I of N (1 ≤ I ≤ N); N = 0: not sharded
   FinetuneConfig finetune;          // the fine-tuning size and recipe: the preset's (apply_mismatch_preset)
   bool finetune_set = false;        // apply_mismatch_preset has filled `finetune` and the grids
 
@@ -76,6 +84,19 @@ struct MismatchRunners {
   std::function<FinetuneSummary(const FinetuneRequest&)> finetune;  // default: nanochat::finetune
   std::function<PretrainSummary(const PretrainRequest&)> pretrain;  // default: nanochat::pretrain
 };
+
+/// The progress line of summary.md: "D of P planned runs done." (+ " (complete)").
+std::string mismatch_progress_text(int done, int planned);
+
+/// Parses "I/N" (1 ≤ I ≤ N) into options.shard_index and shard_count; throws std::invalid_argument otherwise.
+void parse_shard(const std::string& text, MismatchOptions& options);
+/// The folder a shard writes into: OUT/shard-I-of-N.
+std::string shard_dir(const std::string& out_dir, int index, int count);
+
+/// Combines sharded sweeps: each of `dirs` is a shard's folder or a folder holding shard-*-of-* folders. Every shard
+/// 1…N of one N must be there once, all made with the same settings (else std::invalid_argument). Writes
+/// out_dir/results.jsonl (with any records already there: merging again is harmless), sweep.json and every table.
+MismatchSummary merge_mismatch(const std::vector<std::string>& dirs, const std::string& out_dir, bool progress = true);
 
 /// Runs (or continues) the sweep. Bad options, an unusable pretrained run, a damaged results file or a results
 /// directory made with other settings throw std::invalid_argument.

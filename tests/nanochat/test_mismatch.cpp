@@ -539,3 +539,128 @@ TEST_CASE("muonlab mismatch --preset tiny end to end", "[nanochat][mismatch][cli
   CHECK(bad.code == 2);
   CHECK(bad.out.find("results.jsonl:65") != std::string::npos);
 }
+
+namespace {
+
+std::string slurp_file(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Every table (and summary) a sweep writes; each must come out byte for byte the same from shards + merge.
+const std::vector<std::string> kTables = {"table1.csv", "table1.md",   "best_lr.csv", "sweep.csv",   "distance.csv",
+                                          "geometry.csv", "ranks.csv", "summary.md",  "summary.json", "sweep.json"};
+
+}  // namespace
+
+TEST_CASE("sharded sweeps: disjoint parts whose merge is the unsharded sweep, byte for byte", "[nanochat][mismatch]") {
+  const std::string root = fresh_dir("muonlab_mismatch_shards");
+  auto opts = [&](const std::string& out) {
+    MismatchOptions o = fake_options(out);
+    o.ranks.clear();
+    o.trajectories = false;
+    o.muon_run = root + "/pre/muon", o.adam_run = root + "/pre/adam";
+    return o;
+  };
+  FakeRunners whole;
+  const MismatchSummary s = run_mismatch(opts(root + "/whole"), whole.runners());
+  REQUIRE(s.complete);
+  REQUIRE(s.planned == 40);  // 2 seeds × 2 models × 2 methods × (3 + 2) lrs
+
+  for (int n : {2, 3}) {
+    INFO(n << " shards");
+    const std::string out = root + "/sharded" + std::to_string(n);
+    std::set<std::string> seen;
+    std::size_t total = 0;
+    for (int i = 1; i <= n; ++i) {
+      FakeRunners part;
+      MismatchOptions o = opts(out);
+      o.shard_index = i, o.shard_count = n;
+      const MismatchSummary p = run_mismatch(o, part.runners());
+      CHECK(p.complete);
+      CHECK(part.pretrains == 0);  // the shards reuse the pretrained models
+      CHECK(p.out_dir == shard_dir(out, i, n));
+      std::size_t lines = 0;
+      for (const std::string& k : keys_in(p.out_dir + "/results.jsonl", lines)) CHECK(seen.insert(k).second);  // disjoint
+      total += lines;
+      CHECK(part.finetunes == int(lines));
+      CHECK(std::abs(int(lines) - 40 / n) <= 1);  // balanced
+    }
+    CHECK(total == 40);
+    const MismatchSummary m = merge_mismatch({out}, out + "/merged", false);
+    CHECK(m.complete);
+    CHECK(m.done == 40);
+    for (const std::string& f : kTables) {
+      INFO(f);
+      CHECK(slurp_file(root + "/whole/" + f) == slurp_file(out + "/merged/" + f));
+    }
+    // Merging again (the merged folder already holds them) changes nothing.
+    merge_mismatch({out}, out + "/merged", false);
+    CHECK(slurp_file(root + "/whole/table1.csv") == slurp_file(out + "/merged/table1.csv"));
+    // The merged folder is an unsharded sweep: a rerun there finds nothing to do.
+    FakeRunners again;
+    CHECK(run_mismatch(opts(out + "/merged"), again.runners()).complete);
+    CHECK(again.finetunes == 0);
+  }
+
+  // Refused: a missing shard, a shard twice, shards of different sweeps, --shard with the rank study, a shard whose
+  // pretrained model is not there, a bad I/N.
+  const std::string out = root + "/sharded2";
+  CHECK_THROWS_AS(merge_mismatch({shard_dir(out, 1, 2)}, root + "/m1", false), std::invalid_argument);
+  CHECK_THROWS_AS(merge_mismatch({shard_dir(out, 1, 2), out}, root + "/m2", false), std::invalid_argument);
+  CHECK_THROWS_AS(merge_mismatch({shard_dir(out, 1, 2), shard_dir(root + "/sharded3", 2, 3)}, root + "/m3", false),
+                  std::invalid_argument);
+  {
+    FakeRunners other;
+    MismatchOptions o = opts(root + "/different");
+    o.seeds = {1, 2, 3};
+    o.shard_index = 2, o.shard_count = 2;
+    run_mismatch(o, other.runners());
+    CHECK_THROWS_AS(merge_mismatch({shard_dir(out, 1, 2), shard_dir(root + "/different", 2, 2)}, root + "/m4", false),
+                    std::invalid_argument);
+  }
+  FakeRunners none;
+  MismatchOptions ranks = opts(root + "/r");
+  ranks.shard_index = 1, ranks.shard_count = 2, ranks.ranks = {2};
+  CHECK_THROWS_AS(run_mismatch(ranks, none.runners()), std::invalid_argument);
+  MismatchOptions nopre = opts(root + "/nopre");
+  nopre.muon_run = root + "/absent";
+  nopre.shard_index = 1, nopre.shard_count = 2;
+  CHECK_THROWS_AS(run_mismatch(nopre, none.runners()), std::invalid_argument);
+  CHECK(none.pretrains == 0);
+  for (const char* bad : {"0/2", "3/2", "1", "a/b", "1/0", "-1/2"}) {
+    MismatchOptions o;
+    CHECK_THROWS_AS(parse_shard(bad, o), std::invalid_argument);
+  }
+}
+
+TEST_CASE("muonlab mismatch --shard and --merge on the tiny preset equal one unsharded run", "[nanochat][mismatch][cli]") {
+  // Real training: 2 models × full × (muon, adam) × 2 lrs × 1 seed = 8 runs, unsharded and then in 2 shards.
+  const std::string root = fresh_dir("muonlab_mismatch_shards_cli");
+  static const std::string text = write_synthetic_text("muonlab_mismatch_shards_text.txt", 120000);
+  const std::string common = " --preset tiny --muon-run " + root + "/muon --adam-run " + root +
+                             "/adam --pretrain-data " + text + " --data " + text +
+                             " --seeds 1 --methods full --quiet";
+  const auto whole = run_cli("mismatch" + common + " --out " + root + "/whole");
+  INFO(whole.out);
+  REQUIRE((whole.code == 0 || whole.code == 1));
+  for (const char* shard : {"1/2", "2/2"}) {
+    const auto p = run_cli("mismatch" + common + " --out " + root + "/sharded --shard " + shard);
+    INFO(p.out);
+    REQUIRE((p.code == 0 || p.code == 1));
+  }
+  CHECK(lines_of(root + "/sharded/shard-1-of-2/results.jsonl").size() == 4);
+  CHECK(lines_of(root + "/sharded/shard-2-of-2/results.jsonl").size() == 4);
+  const auto m = run_cli("mismatch --preset tiny --quiet --merge " + root + "/sharded --out " + root + "/merged");
+  INFO(m.out);
+  CHECK(m.code == whole.code);
+  for (const std::string& f : kTables) {
+    INFO(f);
+    CHECK(slurp_file(root + "/whole/" + f) == slurp_file(root + "/merged/" + f));
+  }
+  CHECK(run_cli("mismatch" + common + " --out " + root + "/x --shard 3/2").code == 2);
+  CHECK(run_cli("mismatch" + common + " --out " + root + "/x --shard 1/2 --ranks 2").code == 2);
+  CHECK(run_cli("mismatch --preset tiny --quiet --merge " + root + "/sharded/shard-1-of-2 --out " + root + "/y").code == 2);
+}
