@@ -1,6 +1,7 @@
 // muonlab pretrain: pretrains a compact NanoChat with Muon or Adam (REFERENCE §5). Parsing and dispatch only;
 // the work is nanochat::pretrain.
 #include "cli/commands.hpp"
+#include "nanochat/dist_train.hpp"
 #include "nanochat/pretrain.hpp"
 
 #include <fmt/core.h>
@@ -20,6 +21,8 @@ struct PretrainArgs {
   std::string run_dir, tokenizer = "bpe";
   bool resume = false, force = false, json = false, quiet = false, prepare_only = false;
   std::int64_t stop_after = 0;
+  int nproc = 1;
+  double dist_timeout = 300;
   std::map<std::string, CLI::Option*> opts;
 };
 
@@ -65,9 +68,29 @@ int run(PretrainArgs& a) {
   req.stop_after = a.stop_after;
   req.resume = a.resume, req.force = a.force, req.progress = !a.quiet, req.tokenizer = a.tokenizer;
   req.prepare_only = a.prepare_only;
-  if (a.resume && !a.quiet)
+  // Data-parallel: start --nproc ranks here, or join the group the torchrun/Slurm environment describes.
+  if (a.prepare_only && a.nproc > 1) throw std::invalid_argument("--prepare-only runs on one process: drop --nproc");
+  int launched = -1;
+  const auto comm = nanochat::join_or_launch(
+      {a.nproc, std::chrono::milliseconds(std::int64_t(a.dist_timeout * 1000))},
+      torch::Device(t.device == "cuda" ? torch::kCUDA : torch::kCPU), !a.quiet, &launched);
+  if (launched >= 0) return launched;  // this process was the launcher: its ranks have done the work
+  const bool rank0 = !comm || comm->rank() == 0;
+  req.comm = comm;
+  req.progress = req.progress && rank0;
+  if (a.resume && !a.quiet && rank0)
     fmt::print(stderr, "pretrain: resuming {} (its config.json decides every setting)\n", req.run_dir);
-  const nanochat::PretrainSummary s = nanochat::pretrain(req);
+  nanochat::PretrainSummary s;
+  try {
+    s = nanochat::pretrain(req);
+  } catch (const nanochat::DistError& e) {
+    fmt::print(stderr, "muonlab pretrain: error: {}\n", e.what());
+    return kInternal;
+  } catch (const std::exception& e) {
+    if (comm && rank0) comm->signal("pretrain-prepared", e.what());  // the waiting ranks stop with rank 0's reason
+    throw;
+  }
+  if (!rank0) return kOk;  // rank 0 reports
   if (a.json) {
     std::cout << nanochat::to_json(s).dump(2) << '\n';
   } else if (a.prepare_only) {
@@ -165,6 +188,15 @@ Command add_pretrain(CLI::App& app) {
                   "Checkpoint and stop after this many steps (split a long run; continue with --resume)")
       ->check(CLI::PositiveNumber);
   sub->add_flag("--force", a->force, "Replace a run already in --run-dir");
+  sub->add_option("--nproc", a->nproc,
+                  "Data-parallel ranks to start on this machine (Gloo on the CPU, NCCL with one GPU per rank); under "
+                  "torchrun or srun leave it out: their RANK/WORLD_SIZE (SLURM_PROCID/SLURM_NTASKS) decide")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  sub->add_option("--dist-timeout", a->dist_timeout,
+                  "Seconds a collective may wait for the other ranks before the run stops (a dead or stalled rank)")
+      ->check(CLI::Range(1.0, 86400.0))
+      ->capture_default_str();
   sub->add_flag("--quiet", a->quiet, "No progress on stderr");
   sub->add_flag("--json", a->json, "Machine-readable summary");
   return {sub, [a] { return run(*a); }};

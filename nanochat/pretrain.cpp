@@ -2,6 +2,8 @@
 
 #include "nanochat/checkpoint.hpp"
 #include "nanochat/data.hpp"
+#include "nanochat/dist_optim.hpp"
+#include "nanochat/dist_train.hpp"
 #include "nanochat/eval.hpp"
 #include "nanochat/model.hpp"
 #include "nanochat/optim.hpp"
@@ -153,8 +155,16 @@ std::string format_duration(double s) {
 
 }  // namespace
 
-PretrainSummary pretrain(const PretrainRequest& req) {
+PretrainSummary pretrain(const PretrainRequest& req_in) {
   const auto t_start = Clock::now();
+  // Distributed: ranks > 0 wait for rank 0 to prepare the run directory, then read it as a resumed run.
+  Comm* comm = req_in.comm.get();
+  const bool rank0 = !comm || comm->rank() == 0;
+  PretrainRequest req = req_in;
+  if (!rank0) {
+    comm->wait_for("pretrain-prepared", std::chrono::hours(24));  // BPE training may take long
+    req.resume = true, req.force = false, req.progress = false;
+  }
   const fs::path dir(req.run_dir);
   if (req.run_dir.empty()) throw std::invalid_argument("--run-dir must not be empty");
   ModelConfig mc = req.model;
@@ -185,6 +195,10 @@ PretrainSummary pretrain(const PretrainRequest& req) {
     for (const char* f : {"metrics.csv", "probes.csv", "checkpoint.pt", "model.pt", "summary.json", "tokens.pt"})
       fs::remove(dir / f);
   }
+  if (comm && tc.batch_size % comm->size() != 0)
+    throw std::invalid_argument(fmt::format("--batch-size {} does not split over {} ranks: choose a multiple of the "
+                                            "number of ranks (the global batch is the same on any number)",
+                                            tc.batch_size, comm->size()));
   torch::set_num_threads(tc.threads);
   if (tc.device == "cuda" && !req.prepare_only && !torch::cuda::is_available())
     throw std::invalid_argument("--device cuda: no CUDA device is available to this LibTorch");
@@ -206,6 +220,7 @@ PretrainSummary pretrain(const PretrainRequest& req) {
               {"data", data.info}};
     write_text_atomic((dir / "config.json").string(), config.dump(2) + "\n");
   }
+  if (comm && rank0) comm->signal("pretrain-prepared");
   PretrainSummary sum;
   sum.run_dir = req.run_dir, sum.optimizer = tc.optimizer, sum.tokenizer = data.kind, sum.device = tc.device;
   sum.steps = tc.steps;
@@ -230,10 +245,13 @@ PretrainSummary pretrain(const PretrainRequest& req) {
   std::vector<std::pair<std::string, torch::Tensor>> named;
   for (const auto& p : model->named_parameters()) named.emplace_back(p.key(), p.value());
   ModelOptimizer opt(named, mc.n_embd(), tc, dev.is_cuda());
+  DistOptimizer dopt(opt, req.comm);  // one process: opt's own steps
 
   std::int64_t start = 0;
-  if (req.resume && fs::exists(dir / "checkpoint.pt"))
+  if (req.resume && fs::exists(dir / "checkpoint.pt")) {
     start = load_checkpoint((dir / "checkpoint.pt").string(), model, opt);
+    if (dopt.distributed()) dopt.load_state_dict(opt.state_dict()), opt.load_state_dict({});  // keep this rank's share
+  }
   std::string metrics = keep_rows_before(dir / "metrics.csv", req.resume ? start : -1,
                                          "step,tokens,train_loss,val_bpb,lr_mult,momentum,elapsed_s\n");
   std::string probes = tc.probe_every > 0 ? keep_rows_before(dir / "probes.csv", req.resume ? start : -1,
@@ -272,9 +290,13 @@ PretrainSummary pretrain(const PretrainRequest& req) {
     if (dev.is_cuda()) sum.mfu = sum.model_tflops / peak_bf16_tflops();
   };
   auto checkpoint = [&](std::int64_t step) {
-    write_text_atomic((dir / "metrics.csv").string(), metrics);
-    if (tc.probe_every > 0) write_text_atomic((dir / "probes.csv").string(), probes);
-    save_checkpoint((dir / "checkpoint.pt").string(), model, opt, step, config);
+    dopt.gather_into_base();  // collective: every rank
+    if (rank0) {              // written once, atomically
+      write_text_atomic((dir / "metrics.csv").string(), metrics);
+      if (tc.probe_every > 0) write_text_atomic((dir / "probes.csv").string(), probes);
+      save_checkpoint((dir / "checkpoint.pt").string(), model, opt, step, config);
+    }
+    dopt.release_base_state();
   };
 
   for (std::int64_t step = start; step <= tc.steps; ++step) {
@@ -282,30 +304,30 @@ PretrainSummary pretrain(const PretrainRequest& req) {
     const double lrm = lr_multiplier(int(step), tc.steps, tc.warmdown_ratio);
     const double mom = muon_momentum_at(int(step), tc.momentum_start, tc.momentum_end, tc.momentum_warmup);
     if (step % tc.eval_every == 0 || last) {
-      last_bpb = evaluate_bpb(model, val, val_bytes, tc.batch_size, dev);
+      last_bpb = evaluate_bpb_over_ranks(model, val, val_bytes, tc.batch_size, dev, comm);
       if (step == start && start == 0) sum.initial_val_bpb = last_bpb;
       metrics += fmt::format("{},{},{},{:.6f},{:.6g},{:.6g},{:.3f}\n", step, step * tokens_per_step,
                              std::isnan(last_loss) ? std::string() : fmt::format("{:.6f}", last_loss), last_bpb, lrm,
                              mom, seconds_since(t_start));
     }
-    if (tc.probe_every > 0 && (step % tc.probe_every == 0 || last)) probes += probes_csv_rows(step, probe_model(model));
+    if (rank0 && tc.probe_every > 0 && (step % tc.probe_every == 0 || last))
+      probes += probes_csv_rows(step, probe_model(model));
     if (last) break;
 
     // One step: forward, backward, clip, optimizer (REFERENCE §5).
     const auto t0 = Clock::now();
-    const Batch b = sample_batch(train_split, tc.batch_size, mc.seq_len, tc.seed, step);
+    const Batch b = rank_rows(sample_batch(train_split, tc.batch_size, mc.seq_len, tc.seed, step), comm);
     torch::Tensor loss = model->loss(b.x.to(dev), b.y.to(dev));
     loss.backward();
-    last_loss = loss.item<double>();
+    last_loss = mean_over_ranks(loss.item<double>(), comm);
     if (!std::isfinite(last_loss))
       throw std::runtime_error(fmt::format("training diverged at step {} (loss {}); lower the learning rate", step,
                                            last_loss));
-    if (tc.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), tc.grad_clip);
     const auto t1 = Clock::now();
-    opt.step(lrm, mom);
+    dopt.step(lrm, mom, tc.grad_clip);  // (distributed: gradients averaged over the ranks) clip, step
     sync();
     opt_time += seconds_since(t1);
-    opt.zero_grad();
+    dopt.zero_grad();
     train_time += seconds_since(t0);
     ++trained_steps;
 
@@ -340,12 +362,15 @@ PretrainSummary pretrain(const PretrainRequest& req) {
   fill_throughput();
   double sr = 0, en = 0;
   int n = 0;
-  for (const auto& p : probe_model(model))
-    if ((p.kind == "Q" || p.kind == "K" || p.kind == "V") && p.stable_rank) sr += *p.stable_rank, en += *p.svd_entropy, ++n;
+  if (rank0)
+    for (const auto& p : probe_model(model))
+      if ((p.kind == "Q" || p.kind == "K" || p.kind == "V") && p.stable_rank)
+        sr += *p.stable_rank, en += *p.svd_entropy, ++n;
   if (n > 0) sum.qkv_stable_rank = sr / n, sum.qkv_svd_entropy = en / n;
   sum.elapsed_s = seconds_since(t_start);
 
   checkpoint(tc.steps);
+  if (!rank0) return sum;
   nlohmann::json final_config = config;
   final_config["steps_done"] = tc.steps;
   save_model((dir / "model.pt").string(), model, final_config);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "nanochat/config.hpp"
+#include "nanochat/distributed.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,9 @@ struct PretrainRequest {
   std::int64_t stop_after = 0;  // > 0: checkpoint and stop after this many steps of this invocation (resume later)
   std::string tokenizer = "bpe";  // bpe | bytes
   bool prepare_only = false;  // write config.json + tokens.pt and stop (train later, elsewhere, with resume)
+  // Data-parallel (nanochat/dist_train.hpp): this rank's process group; null on one process. Rank 0 prepares the run
+  // directory and writes every file; the others wait for it, then read config.json and tokens.pt as a resumed run.
+  std::shared_ptr<Comm> comm;
 };
 
 struct PretrainSummary {
