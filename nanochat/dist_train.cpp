@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -70,7 +71,10 @@ std::shared_ptr<Comm> join_or_launch(const DistLaunch& l, const torch::Device& d
     throw std::invalid_argument("inconsistent environment: WORLD_SIZE differs from --nproc");
   DistOptions o;
   o.timeout = l.timeout;
-  return Comm::create(env, device, o);
+  auto comm = Comm::create(env, device, o);
+  // Exact communication times on CUDA (each collective synchronizes): for benchmarks only.
+  if (const char* t = std::getenv("MUONLAB_COMM_TIMING")) comm->set_timing(std::string(t) == "1");
+  return comm;
 }
 
 }  // namespace muonlab::nanochat

@@ -46,6 +46,8 @@ nlohmann::json to_json(const PretrainSummary& s) {
           {"tokens_per_second", s.tokens_per_second},
           {"mean_step_ms", s.mean_step_ms},
           {"mean_optimizer_ms", s.mean_optimizer_ms},
+          {"ranks", s.ranks},
+          {"mean_comm_ms", s.mean_comm_ms},
           {"model_flops_per_token", s.model_flops_per_token},
           {"model_tflops", s.model_tflops},
           {"mfu", s.mfu},
@@ -274,7 +276,7 @@ PretrainSummary pretrain(const PretrainRequest& req_in) {
   const bool tty = isatty(fileno(stderr));
   const std::int64_t tokens_per_step = std::int64_t(tc.batch_size) * mc.seq_len;
   const int print_every = std::max(1, tc.steps / 20);
-  double train_time = 0, opt_time = 0, last_loss = std::nan(""), last_bpb = std::nan("");
+  double train_time = 0, opt_time = 0, comm_time = 0, last_loss = std::nan(""), last_bpb = std::nan("");
   std::int64_t trained_steps = 0;
   auto last_print = Clock::now();
   auto sync = [&] {
@@ -285,6 +287,8 @@ PretrainSummary pretrain(const PretrainRequest& req_in) {
     sum.tokens_per_second = trained_steps * tokens_per_step / train_time;
     sum.mean_step_ms = 1e3 * train_time / trained_steps;
     sum.mean_optimizer_ms = 1e3 * opt_time / trained_steps;
+    sum.ranks = comm ? comm->size() : 1;
+    sum.mean_comm_ms = 1e3 * comm_time / trained_steps;
     sum.model_flops_per_token = flops_per_token(mc);
     sum.model_tflops = sum.model_flops_per_token * sum.tokens_per_second / 1e12;
     if (dev.is_cuda()) sum.mfu = sum.model_tflops / peak_bf16_tflops();
@@ -316,6 +320,7 @@ PretrainSummary pretrain(const PretrainRequest& req_in) {
 
     // One step: forward, backward, clip, optimizer (REFERENCE §5).
     const auto t0 = Clock::now();
+    const double comm0 = comm ? comm->comm_seconds() : 0;
     const Batch b = rank_rows(sample_batch(train_split, tc.batch_size, mc.seq_len, tc.seed, step), comm);
     torch::Tensor loss = model->loss(b.x.to(dev), b.y.to(dev));
     loss.backward();
@@ -329,6 +334,7 @@ PretrainSummary pretrain(const PretrainRequest& req_in) {
     opt_time += seconds_since(t1);
     dopt.zero_grad();
     train_time += seconds_since(t0);
+    if (comm) comm_time += comm->comm_seconds() - comm0;
     ++trained_steps;
 
     if (tc.checkpoint_every > 0 && (step + 1) % tc.checkpoint_every == 0 && step + 1 < tc.steps) checkpoint(step + 1);

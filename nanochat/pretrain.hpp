@@ -48,6 +48,8 @@ struct PretrainSummary {
   double tokens_per_second = 0;      // training throughput over this invocation (steps only, no eval/probes)
   double mean_step_ms = 0;           // forward + backward + optimizer, per step
   double mean_optimizer_ms = 0;      // the optimizer step alone
+  int ranks = 1;                     // data-parallel ranks (nanochat/dist_train.hpp)
+  double mean_comm_ms = 0;           // per step, inside collectives (loss average, reduce-scatter, all-gather, norm)
   double model_flops_per_token = 0;  // flops_per_token(model): forward + backward
   double model_tflops = 0;           // model_flops_per_token × tokens_per_second / 1e12
   double mfu = 0;                    // CUDA: model_tflops ÷ peak_bf16_tflops() (0 on the CPU)
