@@ -162,7 +162,7 @@ TEST_CASE("2 Gloo ranks and 1 process follow the same loss curve", "[nanochat][d
   CHECK(under.out.find("drop --nproc") != std::string::npos);
 }
 
-TEST_CASE("a killed rank stops the other within its timeout; the run resumes on another number of ranks",
+TEST_CASE("a killed rank stops the other within its timeout, and the run resumes on another number of ranks",
           "[nanochat][dist_train][cli]") {
   const std::string root = fresh_dir("muonlab_dist_fault");
   const std::string run = root + "/run";
