@@ -1,6 +1,7 @@
 // muonlab finetune: fine-tunes a pretrained NanoChat, Full or LoRA, with a Muon-family or Adam rule (REFERENCE §5,
 // paper §3). Parsing and dispatch only; the work is nanochat::finetune.
 #include "cli/commands.hpp"
+#include "nanochat/dist_train.hpp"
 #include "nanochat/finetune.hpp"
 
 #include <fmt/core.h>
@@ -19,6 +20,8 @@ struct FinetuneArgs {
   nanochat::FinetuneRequest req;
   std::string targets;
   bool json = false, quiet = false;
+  int nproc = 1;
+  double dist_timeout = 300;
   CLI::Option* lr = nullptr;
 };
 
@@ -58,7 +61,21 @@ int run(FinetuneArgs& a) {
     throw std::invalid_argument("--lr must be >= 0, got " + fmt::format("{}", req.config.lr));
   if (!a.targets.empty()) req.config.lora.targets = split_list(a.targets);
   req.progress = !a.quiet;
-  const nanochat::FinetuneSummary s = nanochat::finetune(req);
+  // Data-parallel: start --nproc ranks here, or join the group the torchrun/Slurm environment describes.
+  int launched = -1;
+  req.comm = nanochat::join_or_launch(
+      {a.nproc, std::chrono::milliseconds(std::int64_t(a.dist_timeout * 1000))},
+      torch::Device(req.config.device == "cuda" ? torch::kCUDA : torch::kCPU), !a.quiet, &launched);
+  if (launched >= 0) return launched;  // this process was the launcher: its ranks have done the work
+  const bool rank0 = !req.comm || req.comm->rank() == 0;
+  nanochat::FinetuneSummary s;
+  try {
+    s = nanochat::finetune(req);
+  } catch (const nanochat::DistError& e) {
+    fmt::print(stderr, "muonlab finetune: error: {}\n", e.what());
+    return kInternal;
+  }
+  if (!rank0) return kOk;  // rank 0 reports
   if (a.json) {
     std::cout << nanochat::to_json(s).dump(2) << '\n';
     return kOk;
@@ -132,6 +149,15 @@ Command add_finetune(CLI::App& app) {
   sub->add_flag("--force", a->req.force, "Replace a finished run in --run-dir");
   sub->add_flag("--json", a->json, "Machine-readable summary");
   sub->add_flag("--quiet", a->quiet, "No progress on stderr");
+  sub->add_option("--nproc", a->nproc,
+                  "Data-parallel ranks to start on this machine (Gloo on the CPU, NCCL with one GPU per rank); under "
+                  "torchrun or srun leave it out")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  sub->add_option("--dist-timeout", a->dist_timeout,
+                  "Seconds a collective may wait for the other ranks before the run stops")
+      ->check(CLI::Range(1.0, 86400.0))
+      ->capture_default_str();
   return {sub, [a] { return run(*a); }};
 }
 

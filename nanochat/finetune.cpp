@@ -5,6 +5,8 @@
 
 #include "nanochat/checkpoint.hpp"
 #include "nanochat/data.hpp"
+#include "nanochat/dist_optim.hpp"
+#include "nanochat/dist_train.hpp"
 #include "nanochat/eval.hpp"
 #include "nanochat/lora.hpp"
 #include "nanochat/model.hpp"
@@ -431,9 +433,16 @@ void clear_finetune_cache() {
 
 // ---- fine-tuning -----------------------------------------------------------------------------------------------
 
-FinetuneSummary finetune(const FinetuneRequest& req) {
+FinetuneSummary finetune(const FinetuneRequest& req_in) {
   const auto t_start = Clock::now();
+  Comm* comm = req_in.comm.get();
+  FinetuneRequest req = req_in;
+  if (comm && comm->rank() > 0) req.run_dir.clear(), req.progress = false;  // rank 0 writes and reports
   const FinetuneConfig& fc = req.config;
+  if (comm && fc.batch_size % comm->size() != 0)
+    throw std::invalid_argument(fmt::format("--batch-size {} does not split over {} ranks: choose a multiple of the "
+                                            "number of ranks",
+                                            fc.batch_size, comm->size()));
   fc.validate();
   const std::shared_ptr<const Pretrained> pre = cached_pretrained(req.from);
   const ModelConfig& mc = pre->model;
@@ -523,6 +532,7 @@ FinetuneSummary finetune(const FinetuneRequest& req) {
   }
   for (const Route& r : routes) trainable.push_back(r.param), sum.trainable_params += r.param.numel();
   ModelOptimizer opt(routes, tc, dev.is_cuda());
+  DistOptimizer dopt(opt, req.comm);  // one process: opt's own steps
 
   // Run directory: config first; the results of an earlier unfinished run are removed.
   nlohmann::json config = {{"from", req.from},
@@ -580,21 +590,21 @@ FinetuneSummary finetune(const FinetuneRequest& req) {
         torch::tensor(std::vector<std::int64_t>(order.begin() + first, order.begin() + first + fc.batch_size),
                       torch::kInt64).view({fc.batch_size, 1}) * T;
     const torch::Tensor w = ft->train.ids.index_select(0, (starts + offsets).view({-1})).view({fc.batch_size, T + 1});
-    const torch::Tensor x = w.narrow(1, 0, T).to(dev), y = w.narrow(1, 1, T).to(dev);
+    const Batch mine = rank_rows({w.narrow(1, 0, T), w.narrow(1, 1, T)}, comm);  // this rank's rows
+    const torch::Tensor x = mine.x.to(dev), y = mine.y.to(dev);
     const double lr_mult = fc.lr_frac * lr_multiplier(int(step), int(total), 1.0);
 
     set_lora_training(lora, true);
     torch::Tensor loss = model->loss(x, y);
-    const double lv = loss.item<double>();
+    const double lv = mean_over_ranks(loss.item<double>(), comm);  // every rank sees a divergence
     if (!std::isfinite(lv)) {  // a sweep point, not a crash
       sum.diverged = true, sum.diverged_step = step;
       if (req.progress) fmt::print(stderr, "{}finetune {}: loss {} at step {}: diverged\n", tty ? "\n" : "", label, lv, step);
       break;
     }
     loss.backward();
-    if (fc.grad_clip > 0) torch::nn::utils::clip_grad_norm_(trainable, fc.grad_clip);
-    opt.step(lr_mult, momentum);
-    opt.zero_grad();
+    dopt.step(lr_mult, momentum, fc.grad_clip);  // (distributed: gradients averaged over the ranks) clip, step
+    dopt.zero_grad();
     set_lora_training(lora, false);
     if (dev.is_cuda()) torch::cuda::synchronize();
     train_time += seconds_since(t0);

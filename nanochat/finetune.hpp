@@ -18,6 +18,7 @@
 #pragma once
 
 #include "nanochat/config.hpp"
+#include "nanochat/distributed.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -101,6 +102,9 @@ struct FinetuneRequest {
   std::string run_dir;   // empty: no files written (the sweep keeps only the summary)
   bool force = false;    // replace a finished run in run_dir
   bool progress = true;  // progress line on stderr
+  // Data-parallel (nanochat/dist_train.hpp): this rank's process group; null on one process. Each rank trains on its
+  // rows of every batch (LoRA dropout, when used, draws each rank's own masks) and evaluates in full; rank 0 writes.
+  std::shared_ptr<Comm> comm;
 };
 
 /// Fine-tunes a copy of the pretrained model. Bad options, a missing checkpoint or unreadable data throw
