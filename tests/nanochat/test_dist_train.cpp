@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -261,4 +262,36 @@ TEST_CASE("finetune on 2 Gloo ranks matches one process", "[nanochat][dist_train
   }
   CHECK(run_cli("finetune --from " + root + "/pre --data " + text_file() + " --max-steps 2 --batch-size 3 "
                 "--nproc 2 --quiet").code == 2);
+}
+
+TEST_CASE("the launcher: a killed rank stops it and every other rank, nothing is left running",
+          "[nanochat][dist_train][cli]") {
+  const std::string root = fresh_dir("muonlab_dist_launcher");
+  const std::string log = root + "/launcher.log";
+  const pid_t launcher = spawn_muonlab({"pretrain", "--preset", "tiny", "--tokenizer", "bytes", "--threads", "1",
+                                        "--data", text_file(), "--run-dir", root + "/run", "--steps", "300",
+                                        "--checkpoint-every", "10", "--dist-timeout", "20", "--nproc", "2", "--force"},
+                                       {}, log);
+  REQUIRE(launcher > 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  while (!fs::exists(root + "/run/checkpoint.pt") && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(120))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // The launcher names its ranks' pids: "… (store 127.0.0.1:PORT, pids A B)".
+  const std::string text = slurp(log);
+  const auto at = text.find("pids ");
+  std::vector<pid_t> ranks;
+  if (at != std::string::npos) {
+    std::stringstream ss(text.substr(at + 5, text.find(')', at) - at - 5));
+    for (pid_t p; ss >> p;) ranks.push_back(p);
+  }
+  const bool ok = ranks.size() == 2 && fs::exists(root + "/run/checkpoint.pt");
+  if (ok) kill(ranks[1], SIGKILL);
+  const int rc = wait_exit(launcher, std::chrono::seconds(60));
+  INFO(slurp(log));
+  REQUIRE(ok);
+  CHECK(rc == 128 + SIGKILL);  // the first failure's status: rank 1 killed by signal 9
+  for (pid_t p : ranks) CHECK((kill(p, 0) == -1 && errno == ESRCH));  // reaped: no rank left, not even a zombie
+  const std::string out = slurp(log);
+  CHECK(out.find("rank 1 (pid") != std::string::npos);
+  CHECK(out.find("rank 0 of 2") != std::string::npos);  // rank 0 stopped on its own, with its message
 }
