@@ -86,6 +86,9 @@ int run(PretrainArgs& a) {
   } catch (const nanochat::DistError& e) {
     fmt::print(stderr, "muonlab pretrain: error: {}\n", e.what());
     return kInternal;
+  } catch (const std::invalid_argument& e) {
+    if (comm && rank0) comm->signal("pretrain-prepared", e.what(), true);  // every rank stops as bad input
+    throw;
   } catch (const std::exception& e) {
     if (comm && rank0) comm->signal("pretrain-prepared", e.what());  // the waiting ranks stop with rank 0's reason
     throw;

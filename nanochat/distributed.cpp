@@ -233,8 +233,8 @@ double Comm::all_reduce_sum(double v) {
   return t.item<double>();
 }
 
-void Comm::signal(const std::string& key, const std::string& failure) {
-  const std::string value = failure.empty() ? "ok" : "failed: " + failure;
+void Comm::signal(const std::string& key, const std::string& failure, bool bad_input) {
+  const std::string value = failure.empty() ? "ok" : (bad_input ? "bad input: " : "failed: ") + failure;
   store_->set("muonlab/gate/" + key, std::vector<std::uint8_t>(value.begin(), value.end()));
 }
 
@@ -248,6 +248,8 @@ void Comm::wait_for(const std::string& key, std::chrono::milliseconds limit) {
   }
   const std::vector<std::uint8_t> v = store_->get(k);
   const std::string s(v.begin(), v.end());
+  if (s.rfind("bad input: ", 0) == 0)
+    throw std::invalid_argument(fmt::format("rank 0 rejected the run: {}", s.substr(11)));
   if (s != "ok") throw DistError(fmt::format("rank {} of {}: rank 0 {}", rank_, size_, s));
 }
 

@@ -87,8 +87,9 @@ public:
   /// Rank 0 alone prepares something (the run directory, the token cache) while the others wait for it: no
   /// collective, so a long preparation is no timeout. Rank 0 calls signal(key) when done, or signal(key, message)
   /// when it failed; the others call wait_for(key, limit), which throws DistError with rank 0's message, or when
-  /// `limit` passes first.
-  void signal(const std::string& key, const std::string& failure = "");
+  /// `limit` passes first. A failure signalled with bad_input = true (rank 0 rejected the options or the data) is
+  /// rethrown as std::invalid_argument, so every rank exits as a bad-input error (2).
+  void signal(const std::string& key, const std::string& failure = "", bool bad_input = false);
   void wait_for(const std::string& key, std::chrono::milliseconds limit);
 
   double comm_seconds() const { return comm_seconds_; }

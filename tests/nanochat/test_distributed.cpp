@@ -131,6 +131,7 @@ TEST_CASE("rank 0's gate: the others wait for it, and learn of its failure", "[n
     if (c.rank() == 0) {
       c.signal("prepared");
       c.signal("broken", "could not read the data");
+      c.signal("rejected", "--batch-size 3 does not split", true);
       return;
     }
     c.wait_for("prepared", std::chrono::seconds(30));
@@ -141,13 +142,19 @@ TEST_CASE("rank 0's gate: the others wait for it, and learn of its failure", "[n
       check(1, "rank 0's message passed on", std::string(e.what()).find("could not read the data") != std::string::npos);
     }
     try {
+      c.wait_for("rejected", std::chrono::seconds(30));
+      check(1, "wait_for threw although rank 0 rejected the run", false);
+    } catch (const std::invalid_argument& e) {
+      check(1, "bad input passed on as bad input", std::string(e.what()).find("--batch-size 3") != std::string::npos);
+    }
+    try {
       c.wait_for("never", std::chrono::milliseconds(200));
       check(1, "wait_for a key never set threw", false);
     } catch (const DistError&) {
       check(1, "wait_for a key never set threw", true);
     }
   });
-  assert_all(check, 2);
+  assert_all(check, 3);
 }
 
 TEST_CASE("a rank that leaves makes the other's next collective fail with a clear message", "[nanochat][distributed]") {
