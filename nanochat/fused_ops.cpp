@@ -342,8 +342,8 @@ std::int64_t softcap_ce_chunk_rows(const SoftcapCeOptions& opt, std::int64_t N, 
   require(opt.chunk_rows >= 0, "softcap_cross_entropy: chunk_rows must be ≥ 0 (0: automatic), got " +
                                    std::to_string(opt.chunk_rows));
   constexpr std::int64_t kChunkBytes = std::int64_t(256) << 20;
-  const std::int64_t rows =
-      opt.chunk_rows > 0 ? opt.chunk_rows : kChunkBytes / std::max<std::int64_t>(1, V * std::max<std::int64_t>(1, elem_bytes));
+  const std::int64_t row_bytes = std::max<std::int64_t>(1, V * std::max<std::int64_t>(1, elem_bytes));
+  const std::int64_t rows = opt.chunk_rows > 0 ? opt.chunk_rows : kChunkBytes / row_bytes;
   return std::clamp<std::int64_t>(rows, 1, std::max<std::int64_t>(N, 1));
 }
 

@@ -20,6 +20,16 @@
 #include <initializer_list>
 #include <type_traits>
 
+// Two hooks let tests/nanochat/test_fused_ops_kernels.cpp run this very source on the CPU through a SIMT emulator
+// (tests/nanochat/simt_emulator.hpp): how a kernel is launched, and the cap on blocks per launch (small there, so the
+// grid-stride loops take several turns in a test).
+#ifndef MUONLAB_KERNEL_LAUNCH
+#define MUONLAB_KERNEL_LAUNCH(grid, block, stream, ...) __VA_ARGS__<<<grid, block, 0, stream>>>
+#endif
+#ifndef MUONLAB_KERNEL_MAX_GRID
+#define MUONLAB_KERNEL_MAX_GRID 65536
+#endif
+
 namespace muonlab::nanochat::kernels {
 namespace {
 
@@ -27,7 +37,7 @@ constexpr int kWarp = 32;
 constexpr unsigned kFullMask = 0xffffffffu;
 constexpr int kBlock = 256;                  // threads per block, a multiple of the warp size
 constexpr int kWarpsPerBlock = kBlock / kWarp;
-constexpr std::int64_t kMaxGrid = 1 << 16;   // blocks per launch; the grid-stride loops cover the rest
+constexpr std::int64_t kMaxGrid = MUONLAB_KERNEL_MAX_GRID;  // blocks per launch; grid-stride loops cover the rest
 constexpr std::int64_t kMaxRowLength = std::int64_t(1) << 30;  // keeps the in-row int arithmetic far from overflow
 
 static_assert(kBlock % kWarp == 0, "whole warps per block");
@@ -53,20 +63,17 @@ struct alignas(sizeof(T) * VEC) Pack {
 template <typename T, int VEC>
 __device__ __forceinline__ void load(const T* p, float (&out)[VEC]) {
   const Pack<T, VEC> pk = *reinterpret_cast<const Pack<T, VEC>*>(p);
-#pragma unroll
   for (int i = 0; i < VEC; ++i) out[i] = to_f32(pk.v[i]);
 }
 
 template <typename T, int VEC>
 __device__ __forceinline__ void store(T* p, const float (&in)[VEC]) {
   Pack<T, VEC> pk;
-#pragma unroll
   for (int i = 0; i < VEC; ++i) pk.v[i] = from_f32<T>(in[i]);
   *reinterpret_cast<Pack<T, VEC>*>(p) = pk;
 }
 
 __device__ __forceinline__ float warp_sum(float v) {
-#pragma unroll
   for (int offset = kWarp / 2; offset > 0; offset /= 2) v += __shfl_xor_sync(kFullMask, v, offset);
   return v;  // every lane holds the sum
 }
@@ -95,14 +102,12 @@ __global__ void __launch_bounds__(kBlock)
     for (int c = lane * VEC; c < cols; c += kWarp * VEC) {  // cols % VEC == 0: a pack never crosses the row end
       float v[VEC];
       load<T, VEC>(xr + c, v);
-#pragma unroll
       for (int i = 0; i < VEC; ++i) ss += v[i] * v[i];
     }
     const float r = rsqrtf(warp_sum(ss) * inv_cols + eps);
     for (int c = lane * VEC; c < cols; c += kWarp * VEC) {  // second read: the row is in L1/L2
       float v[VEC];
       load<T, VEC>(xr + c, v);
-#pragma unroll
       for (int i = 0; i < VEC; ++i) v[i] *= r;
       store<T, VEC>(yr + c, v);
     }
@@ -123,7 +128,6 @@ __global__ void __launch_bounds__(kBlock)
       float g[VEC], o[VEC];
       load<T, VEC>(gy + off + c, g);
       load<T, VEC>(y + off + c, o);
-#pragma unroll
       for (int i = 0; i < VEC; ++i) dot += g[i] * o[i];
     }
     const float m = warp_sum(dot) * inv_cols;  // mean(gy ⊙ y)
@@ -132,7 +136,6 @@ __global__ void __launch_bounds__(kBlock)
       float g[VEC], o[VEC];
       load<T, VEC>(gy + off + c, g);
       load<T, VEC>(y + off + c, o);
-#pragma unroll
       for (int i = 0; i < VEC; ++i) g[i] = r * (g[i] - o[i] * m);
       store<T, VEC>(gx + off + c, g);
     }
@@ -162,7 +165,6 @@ __global__ void __launch_bounds__(kBlock)
       load<T, VEC>(xr + half + p, b);
       load<float, VEC>(cr + p, c);
       load<float, VEC>(sr + p, s);
-#pragma unroll
       for (int i = 0; i < VEC; ++i) {
         const float r1 = a[i] * c[i] + b[i] * s[i];
         const float r2 = b[i] * c[i] - a[i] * s[i];
@@ -176,7 +178,6 @@ __global__ void __launch_bounds__(kBlock)
       load<T, VEC>(xr + half + p, b);
       load<float, VEC>(cr + p, c);
       load<float, VEC>(sr + p, s);
-#pragma unroll
       for (int i = 0; i < VEC; ++i) {
         o1[i] = (a[i] * c[i] + b[i] * s[i]) * r;
         o2[i] = (b[i] * c[i] - a[i] * s[i]) * r;
@@ -207,7 +208,6 @@ __global__ void __launch_bounds__(kBlock)
       load<T, VEC>(gy + off + half + p, g2);
       load<T, VEC>(y + off + p, o1);
       load<T, VEC>(y + off + half + p, o2);
-#pragma unroll
       for (int i = 0; i < VEC; ++i) dot += g1[i] * o1[i] + g2[i] * o2[i];
     }
     const float m = warp_sum(dot) * inv_d;
@@ -220,7 +220,6 @@ __global__ void __launch_bounds__(kBlock)
       load<T, VEC>(y + off + half + p, o2);
       load<float, VEC>(cr + p, c);
       load<float, VEC>(sr + p, s);
-#pragma unroll
       for (int i = 0; i < VEC; ++i) {
         const float d1 = r * (g1[i] - o1[i] * m);  // gradient with respect to the rotated row
         const float d2 = r * (g2[i] - o2[i] * m);
@@ -247,7 +246,6 @@ __global__ void __launch_bounds__(kBlock)
   for (std::int64_t k = first; k < packs; k += stride) {
     float v[VEC];
     load<T, VEC>(x + k * VEC, v);
-#pragma unroll
     for (int i = 0; i < VEC; ++i) {
       const float r = relu_nan(v[i]);
       v[i] = r * r;
@@ -271,7 +269,6 @@ __global__ void __launch_bounds__(kBlock)
     float g[VEC], o[VEC];
     load<T, VEC>(gy + k * VEC, g);
     load<T, VEC>(y + k * VEC, o);
-#pragma unroll
     for (int i = 0; i < VEC; ++i) g[i] = 2.f * sqrtf(o[i]) * g[i];  // d relu(x)²/dx = 2·relu(x) = 2·√y
     store<T, VEC>(gx + k * VEC, g);
   }
@@ -310,20 +307,17 @@ __global__ void __launch_bounds__(kBlock)
       float c[VEC];
       load<T, VEC>(zr + k * VEC, c);
       float pm = -INFINITY;
-#pragma unroll
       for (int i = 0; i < VEC; ++i) {
         c[i] = softcap * tanhf(c[i] * inv_softcap);  // |c| ≤ softcap
         pm = fmaxf(pm, c[i]);
       }
       const float mm = fmaxf(m, pm);
       float acc = 0.f;
-#pragma unroll
       for (int i = 0; i < VEC; ++i) acc += expf(c[i] - mm);
       // First pack: s = 0 and exp(−∞) = 0. mm = −∞ only when the whole pack is NaN, and then acc is NaN too.
       s = s * expf(m - mm) + acc;
       m = mm;
     }
-#pragma unroll
     for (int offset = kWarp / 2; offset > 0; offset /= 2) {
       const float m2 = __shfl_xor_sync(kFullMask, m, offset);
       const float s2 = __shfl_xor_sync(kFullMask, s, offset);
@@ -337,7 +331,6 @@ __global__ void __launch_bounds__(kBlock)
     if (warp == 0) {
       m = lane < kWarpsPerBlock ? warp_m[lane] : -INFINITY;
       s = lane < kWarpsPerBlock ? warp_s[lane] : 0.f;
-#pragma unroll
       for (int offset = kWarp / 2; offset > 0; offset /= 2) {
         const float m2 = __shfl_xor_sync(kFullMask, m, offset);
         const float s2 = __shfl_xor_sync(kFullMask, s, offset);
@@ -376,7 +369,6 @@ __global__ void __launch_bounds__(kBlock)
     for (int k = threadIdx.x; k < packs; k += kBlock) {
       float v[VEC];
       load<T, VEC>(zr + k * VEC, v);
-#pragma unroll
       for (int i = 0; i < VEC; ++i) {
         const float th = tanhf(v[i] * inv_softcap);
         float p = expf(softcap * th - l);  // softmax of the capped logits
@@ -448,7 +440,7 @@ cudaError_t rms_norm_forward(DType dtype, const void* x, void* y, float* rstd, s
     const int vec = pick_vec<T>(cols, kWarp, {{x, sizeof(T)}, {y, sizeof(T)}});
     with_vec(vec, [&](auto vc) {
       constexpr int VEC = decltype(vc)::value;
-      rms_norm_forward_kernel<T, VEC><<<grid_for(rows, kWarpsPerBlock), kBlock, 0, stream>>>(
+      MUONLAB_KERNEL_LAUNCH(grid_for(rows, kWarpsPerBlock), kBlock, stream, rms_norm_forward_kernel<T, VEC>)(
           static_cast<const T*>(x), static_cast<T*>(y), rstd, rows, int(cols), eps);
     });
   });
@@ -465,7 +457,7 @@ cudaError_t rms_norm_backward(DType dtype, const void* gy, const void* y, const 
     const int vec = pick_vec<T>(cols, kWarp, {{gy, sizeof(T)}, {y, sizeof(T)}, {gx, sizeof(T)}});
     with_vec(vec, [&](auto vc) {
       constexpr int VEC = decltype(vc)::value;
-      rms_norm_backward_kernel<T, VEC><<<grid_for(rows, kWarpsPerBlock), kBlock, 0, stream>>>(
+      MUONLAB_KERNEL_LAUNCH(grid_for(rows, kWarpsPerBlock), kBlock, stream, rms_norm_backward_kernel<T, VEC>)(
           static_cast<const T*>(gy), static_cast<const T*>(y), rstd, static_cast<T*>(gx), rows, int(cols));
     });
   });
@@ -486,7 +478,7 @@ cudaError_t rope_rms_norm_forward(DType dtype, const void* x, const float* cos, 
     const int vec = pick_vec<T_>(half, kWarp, {{x, sizeof(T_)}, {y, sizeof(T_)}, {cos, 4}, {sin, 4}});
     with_vec(vec, [&](auto vc) {
       constexpr int VEC = decltype(vc)::value;
-      rope_rms_norm_forward_kernel<T_, VEC><<<grid_for(rows, kWarpsPerBlock), kBlock, 0, stream>>>(
+      MUONLAB_KERNEL_LAUNCH(grid_for(rows, kWarpsPerBlock), kBlock, stream, rope_rms_norm_forward_kernel<T_, VEC>)(
           static_cast<const T_*>(x), cos, sin, static_cast<T_*>(y), rstd, rows, T, H, int(half), eps);
     });
   });
@@ -507,7 +499,7 @@ cudaError_t rope_rms_norm_backward(DType dtype, const void* gy, const void* y, c
                                  {{gy, sizeof(T_)}, {y, sizeof(T_)}, {gx, sizeof(T_)}, {cos, 4}, {sin, 4}});
     with_vec(vec, [&](auto vc) {
       constexpr int VEC = decltype(vc)::value;
-      rope_rms_norm_backward_kernel<T_, VEC><<<grid_for(rows, kWarpsPerBlock), kBlock, 0, stream>>>(
+      MUONLAB_KERNEL_LAUNCH(grid_for(rows, kWarpsPerBlock), kBlock, stream, rope_rms_norm_backward_kernel<T_, VEC>)(
           static_cast<const T_*>(gy), static_cast<const T_*>(y), rstd, cos, sin, static_cast<T_*>(gx), rows, T, H,
           int(half));
     });
@@ -524,7 +516,7 @@ cudaError_t relu_square_forward(DType dtype, const void* x, void* y, std::int64_
     const int vec = pick_vec<T>(n - n % 8, 1, {{x, sizeof(T)}, {y, sizeof(T)}});  // the tail loop takes n % VEC
     with_vec(vec, [&](auto vc) {
       constexpr int VEC = decltype(vc)::value;
-      relu_square_forward_kernel<T, VEC><<<grid_for(n / VEC + VEC, kBlock), kBlock, 0, stream>>>(
+      MUONLAB_KERNEL_LAUNCH(grid_for(n / VEC + VEC, kBlock), kBlock, stream, relu_square_forward_kernel<T, VEC>)(
           static_cast<const T*>(x), static_cast<T*>(y), n);
     });
   });
@@ -541,7 +533,7 @@ cudaError_t relu_square_backward(DType dtype, const void* gy, const void* y, voi
     const int vec = pick_vec<T>(n - n % 8, 1, {{gy, sizeof(T)}, {y, sizeof(T)}, {gx, sizeof(T)}});
     with_vec(vec, [&](auto vc) {
       constexpr int VEC = decltype(vc)::value;
-      relu_square_backward_kernel<T, VEC><<<grid_for(n / VEC + VEC, kBlock), kBlock, 0, stream>>>(
+      MUONLAB_KERNEL_LAUNCH(grid_for(n / VEC + VEC, kBlock), kBlock, stream, relu_square_backward_kernel<T, VEC>)(
           static_cast<const T*>(gy), static_cast<const T*>(y), static_cast<T*>(gx), n);
     });
   });
@@ -558,7 +550,7 @@ cudaError_t softcap_ce_forward(DType dtype, const void* z, const std::int64_t* t
     const int vec = pick_vec<T>(V, 1, {{z, sizeof(T)}});  // rows start at multiples of V: aligned when V % VEC == 0
     with_vec(vec, [&](auto vc) {
       constexpr int VEC = decltype(vc)::value;
-      softcap_ce_forward_kernel<T, VEC><<<grid_for(rows, 1), kBlock, 0, stream>>>(
+      MUONLAB_KERNEL_LAUNCH(grid_for(rows, 1), kBlock, stream, softcap_ce_forward_kernel<T, VEC>)(
           static_cast<const T*>(z), targets, softcap, 1.0f / softcap, loss, lse, rows, int(V));
     });
   });
@@ -577,7 +569,7 @@ cudaError_t softcap_ce_backward(DType dtype, const void* z, const std::int64_t* 
     const int vec = pick_vec<T>(V, 1, {{z, sizeof(T)}, {dz, sizeof(T)}});
     with_vec(vec, [&](auto vc) {
       constexpr int VEC = decltype(vc)::value;
-      softcap_ce_backward_kernel<T, VEC><<<grid_for(rows, 1), kBlock, 0, stream>>>(
+      MUONLAB_KERNEL_LAUNCH(grid_for(rows, 1), kBlock, stream, softcap_ce_backward_kernel<T, VEC>)(
           static_cast<const T*>(z), targets, lse, dloss, dloss_stride, dloss_scale, softcap, 1.0f / softcap,
           static_cast<T*>(dz), rows, int(V));
     });

@@ -9,10 +9,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <sstream>
 #include <string>
+#include <utility>
 
 namespace muonlab::testing::fused_checks {
 
@@ -166,8 +169,8 @@ inline void check_softcap_ce(torch::Device dev, torch::ScalarType dt, Impl impl,
   const torch::Tensor h = draw({N, C}, h_scale, dt, dev).requires_grad_(true);
   const torch::Tensor w = draw({V, C}, w_scale, torch::kFloat32, dev).requires_grad_(true);
   const torch::Tensor targets = torch::randint(0, V, {N}, torch::kInt64).to(dev);
-  const torch::Tensor g = reduction == "none" ? draw({N}, 1.0, torch::kFloat32, dev)
-                                              : torch::full({}, 0.75, torch::TensorOptions(torch::kFloat32).device(dev));
+  const torch::TensorOptions f32 = torch::TensorOptions(torch::kFloat32).device(dev);
+  const torch::Tensor g = reduction == "none" ? draw({N}, 1.0, torch::kFloat32, dev) : torch::full({}, 0.75, f32);
   nanochat::fused::SoftcapCeOptions opt;
   opt.softcap = softcap, opt.reduction = reduction, opt.chunk_rows = chunk;
   const torch::Tensor loss = nanochat::fused::softcap_cross_entropy(h, w, targets, opt, impl);
@@ -188,6 +191,151 @@ inline void check_softcap_ce(torch::Device dev, torch::ScalarType dt, Impl impl,
   check_within(loss, loss_ref, 2 * e.tol_loss, "loss vs reference");
   check_within(grads[0], grads_ref[0], 2 * e.tol_dh, "dh vs reference");
   check_within(grads[1], grads_ref[1], 2 * e.tol_dw, "dw vs reference");
+}
+
+// ---- the kernels one by one (the fused::cuda wrappers on a GPU, the SIMT emulator on the CPU) ---------------------
+
+using TensorPair = std::pair<torch::Tensor, torch::Tensor>;
+struct RmsKernels {
+  std::function<TensorPair(const torch::Tensor& x, double eps)> forward;
+  std::function<torch::Tensor(const torch::Tensor& gy, const torch::Tensor& y, const torch::Tensor& rstd)> backward;
+};
+struct RopeKernels {
+  std::function<TensorPair(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin, double eps)>
+      forward;
+  std::function<torch::Tensor(const torch::Tensor& gy, const torch::Tensor& y, const torch::Tensor& rstd,
+                              const torch::Tensor& cos, const torch::Tensor& sin)>
+      backward;
+};
+struct ReluKernels {
+  std::function<torch::Tensor(const torch::Tensor& x)> forward;
+  std::function<torch::Tensor(const torch::Tensor& gy, const torch::Tensor& y)> backward;
+};
+struct CeKernels {
+  std::function<TensorPair(const torch::Tensor& z, const torch::Tensor& targets, double softcap)> forward;
+  std::function<void(torch::Tensor& z, const torch::Tensor& targets, const torch::Tensor& lse,
+                     const torch::Tensor& dloss, double dloss_scale, double softcap)>
+      backward;
+};
+
+/// A contiguous rows × cols tensor of dt placed `offset` elements into its buffer (unaligned for offset ≠ 0).
+inline torch::Tensor draw_at(int64_t rows, int64_t cols, int64_t offset, double scale, torch::ScalarType dt,
+                             torch::Device dev) {
+  return draw({rows * cols + offset}, scale, dt, dev).narrow(0, offset, rows * cols).view({rows, cols});
+}
+
+/// The RMSNorm kernels against the exact values, with check_rms_norm's bounds; rstd within γ_{cols+8} relative.
+inline void check_rms_kernels(const RmsKernels& k, torch::Device dev, torch::ScalarType dt, int64_t rows,
+                              int64_t cols, int64_t offset = 0) {
+  std::ostringstream os;
+  os << "rms_norm kernels " << rows << "x" << cols << " offset " << offset << " " << c10::toString(dt) << " on "
+     << dev;
+  INFO(describe(os));
+  const torch::Tensor x = draw_at(rows, cols, offset, 3.0, dt, dev), g = draw_at(rows, cols, offset, 1.0, dt, dev);
+  const auto [y, rstd] = k.forward(x, kEpsF32);
+  const torch::Tensor gx = k.backward(g, y, rstd);
+  const double u = unit_roundoff(dt);
+  const RmsExact e = rms_exact(x);
+  const torch::Tensor ge = f64(g), gx_e = rms_grad(ge, e.y, e.r);
+  check_within(rstd, e.r.view({rows}), gamma(cols + 8, kU32) * e.r.view({rows}), "rstd vs exact");
+  check_within(y, e.y, (u + 2 * gamma(cols + 8, kU32)) * e.y.abs(), "y vs exact");
+  const torch::Tensor S = rms_grad_abs(ge, e.y.abs(), e.r);
+  check_within(gx, gx_e, u * gx_e.abs() + (2 * u * (1 + u) + gamma(2 * cols + 16, kU32)) * S, "dx vs exact");
+}
+
+/// The rotary + RMSNorm kernels against the exact values, with check_rope_qk_norm's bounds.
+inline void check_rope_kernels(const RopeKernels& k, torch::Device dev, torch::ScalarType dt, int64_t B, int64_t T,
+                               int64_t H, int64_t D, int64_t offset = 0) {
+  std::ostringstream os;
+  os << "rope_qk_norm kernels (" << B << ", " << T << ", " << H << ", " << D << ") offset " << offset << " "
+     << c10::toString(dt) << " on " << dev;
+  INFO(describe(os));
+  const torch::Tensor x = draw_at(B * T * H, D, offset, 2.0, dt, dev).view({B, T, H, D});
+  const torch::Tensor g = draw_at(B * T * H, D, offset, 1.0, dt, dev).view({B, T, H, D});
+  auto [cos, sin] = rope_tables(T, D);
+  cos = cos.to(dev), sin = sin.to(dev);
+  const auto [y, rstd] = k.forward(x, cos, sin, kEpsF32);
+  const torch::Tensor gx = k.backward(g, y, rstd, cos, sin);
+  const double u = unit_roundoff(dt);
+  const torch::Tensor xe = f64(x), c = f64(cos), s = f64(sin), ge = f64(g);
+  const torch::Tensor rot = rotate(xe, c, s, false);
+  const torch::Tensor r = torch::rsqrt(rot.square().mean(-1, true) + kEpsF32);
+  const torch::Tensor ye = rot * r, gx_e = rotate(rms_grad(ge, ye, r), c, s, true);
+  const torch::Tensor Y = r * rotate_abs(xe, c, s), S = rotate_abs(rms_grad_abs(ge, Y, r), c, s);
+  check_within(rstd, r.view({B, T, H}), gamma(2 * D + 16, kU32) * r.view({B, T, H}), "rstd vs exact");
+  check_within(y, ye, u * ye.abs() + (2 * u * u + gamma(2 * D + 16, kU32)) * Y, "y vs exact");
+  check_within(gx, gx_e, u * gx_e.abs() + (2 * u * (1 + u) + gamma(2 * D + 24, kU32)) * S, "dx vs exact");
+}
+
+/// The ReLU² kernels: y equal bit for bit to ATen's relu(x)² on the same device, dx within check_relu_square's bound.
+inline void check_relu_kernels(const ReluKernels& k, torch::Device dev, torch::ScalarType dt, int64_t n,
+                               int64_t offset = 0) {
+  std::ostringstream os;
+  os << "relu_square kernels n=" << n << " offset " << offset << " " << c10::toString(dt) << " on " << dev;
+  INFO(describe(os));
+  torch::Tensor x = draw_at(1, n, offset, 2.0, dt, dev).view({n});
+  x.masked_fill_(torch::rand({n}, torch::kFloat64).to(dev) < 0.1, 0.0);
+  const torch::Tensor g = draw_at(1, n, offset, 1.0, dt, dev).view({n});
+  const torch::Tensor y = k.forward(x), gx = k.backward(g, y);
+  CHECK(torch::equal(y, torch::relu(x).square()));
+  const double u = unit_roundoff(dt);
+  const torch::Tensor gx_e = 2 * torch::relu(f64(x)) * f64(g);
+  check_within(gx, gx_e, (1.5 * u + u * u + gamma(4, kU32)) * gx_e.abs(), "dx vs exact");
+}
+
+/// The cross-entropy row kernels on given logits z (rows, V): loss and lse against the exact values of the same z,
+/// then dz for per-row loss gradients and for one broadcast value.
+inline void check_ce_kernels(const CeKernels& k, torch::Device dev, torch::ScalarType dt, int64_t rows, int64_t V,
+                             double s = 15) {
+  std::ostringstream os;
+  os << "softcap_cross_entropy kernels rows " << rows << " V " << V << " " << c10::toString(dt) << " on " << dev;
+  INFO(describe(os));
+  const torch::Tensor z = draw({rows, V}, 8.0, dt, dev);  // |z| to ~40: the cap saturates
+  const torch::Tensor t = torch::randint(0, V, {rows}, torch::kInt64).to(dev);
+  const auto [loss, lse] = k.forward(z, t, s);
+  const torch::Tensor ze = f64(z), onehot = torch::zeros_like(ze).scatter_(1, t.reshape({rows, 1}), 1.0);
+  const torch::Tensor th = torch::tanh(ze / s), c = s * th;
+  const torch::Tensor lse_e = torch::logsumexp(c, 1), loss_e = lse_e - (c * onehot).sum(1);
+  // c: reciprocal, product, tanhf (≤ 2 ulp), product: ≤ γ_8·s. lse: V terms, shift, expf, logf: ≤ γ_{V+16}
+  // relative to the magnitudes |lse| + 2s its terms and arguments take.
+  const torch::Tensor tol_lse = gamma(V + 16, kU32) * (lse_e.abs() + 2 * s) + gamma(8, kU32) * s;
+  check_within(lse, lse_e, tol_lse, "lse");
+  // loss = lse − c_target, one more rounding of a value ≤ |lse| + s.
+  check_within(loss, loss_e, tol_lse + gamma(8, kU32) * s + kU32 * (lse_e.abs() + s), "loss");
+
+  const torch::Tensor p = torch::exp(c - lse_e.unsqueeze(1));
+  const double u = unit_roundoff(dt);
+  // log p = c − lse is off by ≤ |Δc| + |Δlse| + the subtraction's rounding; expf adds ≤ 2 ulp; 1 − th² is off by
+  // ≤ 2γ_8 + γ_2; the products by γ_8; the result is stored in dt.
+  const torch::Tensor dlogp = tol_lse + gamma(8, kU32) * s + kU32 * (lse_e.abs() + s);
+  const torch::Tensor dp = p * torch::expm1(dlogp).unsqueeze(1) + gamma(4, kU32) * p;
+  const double dth2 = 2 * gamma(8, kU32) + gamma(2, kU32);
+  for (bool broadcast : {false, true}) {
+    const torch::Tensor dl = broadcast ? torch::full({1}, 0.5, torch::TensorOptions(torch::kFloat32).device(dev))
+                                       : draw({rows}, 1.0, torch::kFloat32, dev);
+    const double scale = broadcast ? 1.0 / double(rows) : 1.0;
+    torch::Tensor dz = z.clone();
+    k.backward(dz, t, lse, dl, scale, s);
+    const torch::Tensor dle = (broadcast ? f64(dl).expand({rows}) : f64(dl)) * scale;
+    const torch::Tensor dz_e = (p - onehot) * dle.unsqueeze(1) * (1 - th.square());
+    const torch::Tensor tol =
+        u * dz_e.abs() +
+        (1 + u) * dle.abs().unsqueeze(1) * (dp * (1 - th.square() + dth2) + (p + onehot) * (dth2 + gamma(8, kU32)));
+    check_within(dz, dz_e, tol, broadcast ? "dz (broadcast gradient)" : "dz (per-row gradient)");
+  }
+}
+
+/// A NaN logit, or a target outside [0, V), makes that row's loss NaN and leaves the other rows finite.
+inline void check_ce_kernels_nan(const CeKernels& k, torch::Device dev, torch::ScalarType dt) {
+  INFO("softcap_cross_entropy kernels, NaN and bad targets, " << c10::toString(dt) << " on " << dev);
+  torch::Tensor z = draw({4, 64}, 3.0, dt, dev);
+  z.index_put_({1, 17}, std::nan(""));
+  const torch::Tensor t = torch::tensor({3, 5, 64, -1}, torch::kInt64).to(dev);  // rows 2 and 3 out of range
+  const torch::Tensor loss = k.forward(z, t, 15).first.cpu();
+  CHECK(std::isfinite(loss[0].item<double>()));
+  CHECK(std::isnan(loss[1].item<double>()));
+  CHECK(std::isnan(loss[2].item<double>()));
+  CHECK(std::isnan(loss[3].item<double>()));
 }
 
 }  // namespace muonlab::testing::fused_checks

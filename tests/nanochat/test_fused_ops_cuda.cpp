@@ -104,65 +104,27 @@ TEST_CASE("fused kernels: ReLU² within the derived bounds, equal to the referen
   }
 }
 
-TEST_CASE("fused kernels: softcap cross-entropy rows against the exact value of the same logits",
+TEST_CASE("fused kernels one by one (the fused::cuda wrappers) against the exact values of their inputs",
           "[nanochat][fused][cuda]") {
   if (!kernels_runnable()) return;
-  const double s = 15;
+  const chk::RmsKernels rms{fused::cuda::rms_norm_forward, fused::cuda::rms_norm_backward};
+  const chk::RopeKernels rope{fused::cuda::rope_rms_norm_forward, fused::cuda::rope_rms_norm_backward};
+  const chk::ReluKernels relu{fused::cuda::relu_square_forward, fused::cuda::relu_square_backward};
+  const chk::CeKernels ce{fused::cuda::softcap_ce_forward, fused::cuda::softcap_ce_backward_};
   for (torch::ScalarType dt : {torch::kFloat32, torch::kBFloat16}) {
+    torch::manual_seed(1514);
+    chk::check_rms_kernels(rms, kCuda, dt, 37, 768);
+    chk::check_rms_kernels(rms, kCuda, dt, 37, 100, /*offset=*/1);
+    chk::check_rope_kernels(rope, kCuda, dt, 2, 9, 3, 128);
+    chk::check_rope_kernels(rope, kCuda, dt, 1, 7, 5, 6, /*offset=*/1);
+    chk::check_relu_kernels(relu, kCuda, dt, 12301);
+    chk::check_relu_kernels(relu, kCuda, dt, 1001, /*offset=*/3);
     // V = 997: scalar path; 1002: pairs; 4096: 16-byte packs; 30 with 70 000 rows: grid-stride over rows.
-    for (auto [rows, V] : {std::pair<int64_t, int64_t>{37, 997}, {37, 1002}, {37, 4096}, {70000, 30}}) {
-      INFO(c10::toString(dt) << " rows " << rows << " V " << V);
-      torch::manual_seed(1514);
-      const torch::Tensor z = chk::draw({rows, V}, 8.0, dt, kCuda);  // |z| to ~40: the cap saturates
-      const torch::Tensor t = torch::randint(0, V, {rows}, torch::kInt64).to(kCuda);
-      const auto [loss, lse] = fused::cuda::softcap_ce_forward(z, t, s);
-      const torch::Tensor ze = f64(z), onehot = torch::zeros_like(ze).scatter_(1, t.reshape({rows, 1}), 1.0);
-      const torch::Tensor th = torch::tanh(ze / s), c = s * th;
-      const torch::Tensor lse_e = torch::logsumexp(c, 1), loss_e = lse_e - (c * onehot).sum(1);
-      // c: reciprocal, product, tanhf (≤ 2 ulp), product: ≤ γ_8·s. lse: V terms, shift, expf, logf: ≤ γ_{V+16}
-      // relative to the magnitudes |lse| + 2s its terms and arguments take.
-      const torch::Tensor tol_lse = gamma(V + 16, kU32) * (lse_e.abs() + 2 * s) + gamma(8, kU32) * s;
-      chk::check_within(lse, lse_e, tol_lse, "lse");
-      // loss = lse − c_target, one more rounding of a value ≤ |lse| + s.
-      chk::check_within(loss, loss_e, tol_lse + gamma(8, kU32) * s + kU32 * (lse_e.abs() + s), "loss");
-
-      // Backward in place, per-row loss gradients (reduction none), then one broadcast value (mean).
-      const torch::Tensor p = torch::exp(c - lse_e.unsqueeze(1));
-      const double u = unit_roundoff(dt);
-      // log p = c − lse is off by ≤ |Δc| + |Δlse| + the subtraction's rounding; expf adds ≤ 2 ulp; 1 − th² is off
-      // by ≤ 2γ_8 + γ_2; the products by γ_8; the result is stored in dt.
-      const torch::Tensor dlogp = tol_lse + gamma(8, kU32) * s + kU32 * (lse_e.abs() + s);
-      const torch::Tensor dp = p * torch::expm1(dlogp).unsqueeze(1) + gamma(4, kU32) * p;
-      const double dth2 = 2 * gamma(8, kU32) + gamma(2, kU32);
-      for (bool broadcast : {false, true}) {
-        const torch::Tensor dl = broadcast ? torch::full({1}, 0.5, torch::TensorOptions(torch::kFloat32).device(kCuda))
-                                           : chk::draw({rows}, 1.0, torch::kFloat32, kCuda);
-        const double scale = broadcast ? 1.0 / double(rows) : 1.0;
-        torch::Tensor dz = z.clone();
-        fused::cuda::softcap_ce_backward_(dz, t, lse, dl, scale, s);
-        const torch::Tensor dle = (broadcast ? f64(dl).expand({rows}) : f64(dl)) * scale;
-        const torch::Tensor dz_e = (p - onehot) * dle.unsqueeze(1) * (1 - th.square());
-        const torch::Tensor tol = u * dz_e.abs() + (1 + u) * dle.abs().unsqueeze(1) *
-                                                       (dp * (1 - th.square() + dth2) +
-                                                        (p + onehot) * (dth2 + gamma(8, kU32)));
-        chk::check_within(dz, dz_e, tol, broadcast ? "dz (broadcast gradient)" : "dz (per-row gradient)");
-      }
-    }
-  }
-}
-
-TEST_CASE("fused kernels: a NaN logit or a target outside [0, V) makes only that row's loss NaN",
-          "[nanochat][fused][cuda]") {
-  if (!kernels_runnable()) return;
-  for (torch::ScalarType dt : {torch::kFloat32, torch::kBFloat16}) {
-    torch::Tensor z = chk::draw({4, 64}, 3.0, dt, kCuda);
-    z.index_put_({1, 17}, std::nan(""));
-    const torch::Tensor t = torch::tensor({3, 5, 64, -1}, torch::kInt64).to(kCuda);  // rows 2 and 3 out of range
-    const torch::Tensor loss = std::get<0>(fused::cuda::softcap_ce_forward(z, t, 15)).cpu();
-    CHECK(std::isfinite(loss[0].item<double>()));
-    CHECK(std::isnan(loss[1].item<double>()));
-    CHECK(std::isnan(loss[2].item<double>()));
-    CHECK(std::isnan(loss[3].item<double>()));
+    chk::check_ce_kernels(ce, kCuda, dt, 37, 997);
+    chk::check_ce_kernels(ce, kCuda, dt, 37, 1002);
+    chk::check_ce_kernels(ce, kCuda, dt, 37, 4096);
+    chk::check_ce_kernels(ce, kCuda, dt, 70000, 30);
+    chk::check_ce_kernels_nan(ce, kCuda, dt);
   }
 }
 
