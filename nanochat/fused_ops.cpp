@@ -261,7 +261,7 @@ Impl resolve(Impl impl, const torch::Tensor& x) {
   switch (impl) {
     case Impl::Auto:
       if (!enabled_by_env()) return Impl::Reference;
-      return kernel_ok ? Impl::Kernel : Impl::Aten;
+      return kernel_ok ? Impl::Kernel : Impl::Reference;
     case Impl::Kernel:
       if (!kernel_ok) {
         const std::string why = !fused_ops_available() ? "the CUDA kernels were not compiled into this build"

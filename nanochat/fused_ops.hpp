@@ -14,8 +14,10 @@
 //   Kernel     the same algorithm with CUDA kernels (nanochat/fused_ops_kernels.cu) for the element-wise and row
 //              reduction work; float32 and bfloat16 CUDA tensors
 //   Auto       Kernel when the tensor is on CUDA, the kernels were compiled (fused_ops_available()) and its dtype is
-//              float32 or bfloat16, else Aten; Reference whenever the environment says MUONLAB_FUSED=0, so a broken
-//              kernel can be switched off without a rebuild
+//              float32 or bfloat16, else Reference; Reference whenever the environment says MUONLAB_FUSED=0, so a
+//              broken kernel can be switched off without a rebuild. (On the CPU the Aten path saves memory, not time:
+//              at the cpu preset's shapes it measured 0.6–1.4× the reference's speed, the chunked cross-entropy 0.73×
+//              because it recomputes the logits in backward; so Auto leaves the CPU on the reference.)
 //
 // What each fused op saves for backward: rms_norm and rope_qk_norm their output and the per-row 1/rms (float32),
 // relu_square its output (the next matmul keeps it anyway; relu(x) = √y); softcap_cross_entropy h, w (cast to h's
@@ -67,7 +69,7 @@ struct SoftcapCeOptions {
 /// Cross-entropy of the softcapped logits z = h·wᵀ against targets: h (N, C), w (V, C), targets (N) int64 in [0, V).
 /// The matmuls run in h's dtype (w is cast to it; bf16 on CUDA when h is bf16), the softcap, log-sum-exp and the
 /// logits' gradient in float32 (float64 for float64 h). The loss is float32 (float64 for float64 h); the gradients
-/// have the dtypes of h and w. A target outside [0, V) throws on the Aten path; on the kernel path (no device
+/// have the dtypes of h and w. A target outside [0, V) throws (Aten, Reference); on the kernel path (no device
 /// synchronization) it makes that row's loss NaN.
 torch::Tensor softcap_cross_entropy(const torch::Tensor& h, const torch::Tensor& w, const torch::Tensor& targets,
                                     const SoftcapCeOptions& opt = {}, Impl impl = Impl::Auto);
