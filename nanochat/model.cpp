@@ -81,7 +81,7 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const tor
   // RoPE, then QK-norm (nanochat's order).
   const torch::Tensor c = cos.narrow(1, 0, T).contiguous(), s = sin.narrow(1, 0, T).contiguous();
   if (mode.fused) {
-    q = fused::rope_qk_norm(q, c, s), k = fused::rope_qk_norm(k, c, s);
+    q = fused::rope_qk_norm(q, c, s, mode.fused_impl), k = fused::rope_qk_norm(k, c, s, mode.fused_impl);
   } else {
     q = rms_norm(apply_rotary(q, c, s)), k = rms_norm(apply_rotary(k, c, s));
   }
@@ -97,10 +97,11 @@ MLPImpl::MLPImpl(const ModelConfig& c) {
   c_proj = register_module("c_proj", make_linear(4 * C, C));
 }
 
-torch::Tensor MLPImpl::forward(const torch::Tensor& x, bool bf16, bool fused) {
-  const torch::Tensor up = linear(x, c_fc->weight, fc_adapter, bf16);
-  const torch::Tensor hdn = fused ? fused::relu_square(up) : torch::relu(up).square();  // ReLU² (B, T, 4C)
-  return linear(hdn, c_proj->weight, proj_adapter, bf16);
+torch::Tensor MLPImpl::forward(const torch::Tensor& x, const ComputeMode& mode) {
+  const torch::Tensor up = linear(x, c_fc->weight, fc_adapter, mode.bf16);
+  const torch::Tensor hdn =
+      mode.fused ? fused::relu_square(up, mode.fused_impl) : torch::relu(up).square();  // ReLU² (B, T, 4C)
+  return linear(hdn, c_proj->weight, proj_adapter, mode.bf16);
 }
 
 BlockImpl::BlockImpl(const ModelConfig& c) {
@@ -110,9 +111,9 @@ BlockImpl::BlockImpl(const ModelConfig& c) {
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                                  const ComputeMode& mode) {
-  auto norm = [&](const torch::Tensor& t) { return mode.fused ? fused::rms_norm(t) : rms_norm(t); };
+  auto norm = [&](const torch::Tensor& t) { return mode.fused ? fused::rms_norm(t, mode.fused_impl) : rms_norm(t); };
   torch::Tensor y = x + attn->forward(norm(x), cos, sin, mode).to(x.scalar_type());
-  return y + mlp->forward(norm(y), mode.bf16, mode.fused).to(x.scalar_type());
+  return y + mlp->forward(norm(y), mode).to(x.scalar_type());
 }
 
 // ---- the model -----------------------------------------------------------------------------------------------
@@ -160,7 +161,7 @@ torch::Tensor GPTImpl::hidden(const torch::Tensor& idx) {
   if (T > config.seq_len)
     throw std::invalid_argument("sequence of " + std::to_string(T) + " tokens exceeds the context length " +
                                 std::to_string(config.seq_len));
-  auto norm = [&](const torch::Tensor& t) { return mode.fused ? fused::rms_norm(t) : rms_norm(t); };
+  auto norm = [&](const torch::Tensor& t) { return mode.fused ? fused::rms_norm(t, mode.fused_impl) : rms_norm(t); };
   torch::Tensor x = norm(wte->forward(idx));  // (B, T, C): norm after the embedding
   for (const auto& m : *h) x = m->as<BlockImpl>()->forward(x, rope_cos, rope_sin, mode);
   return norm(x);
@@ -182,7 +183,8 @@ torch::Tensor GPTImpl::loss(const torch::Tensor& idx, const torch::Tensor& targe
     if (mode.bf16) hs = hs.to(torch::kBFloat16);
     fused::SoftcapCeOptions o;
     o.softcap = config.softcap, o.reduction = reduction;
-    const torch::Tensor l = fused::softcap_cross_entropy(hs, lm_head->weight, targets.reshape({-1}), o);
+    const torch::Tensor l =
+        fused::softcap_cross_entropy(hs, lm_head->weight, targets.reshape({-1}), o, mode.fused_impl);
     return reduction == "none" ? l.view(targets.sizes()) : l;
   }
   const torch::Tensor logits = forward(idx);

@@ -17,6 +17,7 @@
 #pragma once
 
 #include "nanochat/config.hpp"
+#include "nanochat/fused_ops.hpp"
 
 #include <torch/torch.h>
 
@@ -55,6 +56,7 @@ struct ComputeMode {
   bool fused = false;  // the fused ops of nanochat/fused_ops.hpp (RoPE + QK-norm, RMSNorm, ReLU², a chunked softcap
                        // cross-entropy that never holds the float32 logits); on by to_device for CUDA, where they
                        // are CUDA kernels (MUONLAB_FUSED=0 switches the kernels back to the ATen reference)
+  fused::Impl fused_impl = fused::Impl::Auto;  // which implementation the fused ops use (tests pick Aten on the CPU)
 };
 
 /// Causal attention softmax(q kᵀ/√D + causal mask) v for q, k, v (B, H, T, D): scaled_dot_product_attention (flash
@@ -80,7 +82,7 @@ TORCH_MODULE(CausalSelfAttention);
 
 struct MLPImpl : torch::nn::Module {
   MLPImpl(const ModelConfig& c);
-  torch::Tensor forward(const torch::Tensor& x, bool bf16, bool fused = false);
+  torch::Tensor forward(const torch::Tensor& x, const ComputeMode& mode);
   torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
   AdapterSlot fc_adapter, proj_adapter;  // optional (LoRA), not registered
 };
