@@ -19,7 +19,8 @@ public:
     ++calls;
     Measurement m;
     m.exact = exact_;
-    m.record(a_ + b_ * std::pow(10.0, -static_cast<double>(s.digits)), std::pow(10.0, -static_cast<double>(s.digits) + 5), "w");
+    const double d = static_cast<double>(s.precision.digits());
+    m.record(a_ + b_ * std::pow(10.0, -d), std::pow(10.0, -d + 5), "w");
     return m;
   }
 
@@ -34,7 +35,7 @@ public:
 
 TEST_CASE("verdicts are three-valued and never 'violated' from one rounded comparison", "[claim]") {
   ClaimSettings s;
-  s.digits = 20;
+  s.precision = muonlab::spectral::Precision(20);
   CHECK(run_claim(FakeClaim(0, 1), s).verdict == Verdict::holds);
   // Real discrepancy: survives doubling the precision.
   CHECK(run_claim(FakeClaim(1e-3, 0), s).verdict == Verdict::violated);
@@ -60,7 +61,7 @@ TEST_CASE("the registry selects by id and rejects unknown ids", "[registry]") {
 
 TEST_CASE("the polar-factor claim holds at 30 digits", "[claim][mpfr]") {
   ClaimSettings s;
-  s.digits = 30;
+  s.precision = muonlab::spectral::Precision(30);
   s.trials = 3;
   const auto r = run_claim(*select_claims({"polar-factor"}).front(), s);
   INFO(r.reason << " " << r.measured.witness << " err " << r.measured.max_error << " tol " << r.measured.tolerance);
