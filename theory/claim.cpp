@@ -95,6 +95,12 @@ Measurement measure_at(const Claim& claim, const ClaimSettings& s) {
     throw NumericalError("claim " + claim.id() + " at " + std::to_string(s.precision.digits()) + " digits: " + e.what());
   } catch (const InputError& e) {
     throw InputError("claim " + claim.id() + ": " + e.what());
+  } catch (const std::invalid_argument&) {
+    throw;  // bad input (exit 2), already worded for the user
+  } catch (const std::exception& e) {
+    // Anything else is a bug below the claim: keep it an internal error (exit 4), but say which claim hit it.
+    throw std::runtime_error("claim " + claim.id() + " at " + std::to_string(s.precision.digits()) + " digits: " +
+                             e.what());
   }
 }
 

@@ -107,7 +107,7 @@ public:
 
 /// Runs a claim and decides the verdict (including the doubled-precision recheck). A NonFiniteError inside the
 /// claim is rethrown as NonFiniteError naming the claim; InputError and NumericalError keep their type and gain
-/// the claim's id.
+/// the claim's id; any other exception (a bug) becomes a std::runtime_error naming the claim (exit 4).
 ClaimResult run_claim(const Claim& claim, const ClaimSettings& settings);
 
 }  // namespace muonlab::theory
