@@ -5,6 +5,7 @@
 // OUT/summary.md either way); 3 not complete (--max-runs stopped it: rerun the same command to continue); 2 bad
 // input (options, an unusable pretrained run, a damaged results file, an OUT made with other settings).
 #include "cli/commands.hpp"
+#include "nanochat/interrupt.hpp"
 #include "nanochat/mismatch.hpp"
 #include "nanochat/mismatch_report.hpp"
 
@@ -61,7 +62,15 @@ int run(MismatchArgs& a) {
     if (given(a, "--lrs-" + opt)) o.lrs[opt] = grid;
   o.progress = !a.quiet;
 
-  const nanochat::MismatchSummary s = nanochat::run_mismatch(o);
+  nanochat::MismatchSummary s;
+  try {
+    s = nanochat::run_mismatch(o);
+  } catch (const nanochat::Interrupted& e) {
+    // Every finished run is in results.jsonl, and a started pretraining resumes: the same command continues.
+    fmt::print(stderr, "muonlab mismatch: {}; the finished runs are in {}/results.jsonl: run the same command to "
+               "continue the sweep\n", e.what(), o.out_dir.empty() ? "runs/mismatch-" + o.preset : o.out_dir);
+    return kInterrupted;
+  }
   const int violated = s.analysis.count("violated");
   if (a.json) {
     std::cout << nanochat::to_json(s).dump(2) << '\n';
