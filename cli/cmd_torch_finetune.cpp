@@ -138,7 +138,7 @@ Command add_finetune(CLI::App& app) {
   sub->add_option("--seq-len", c.seq_len, "Block length (0: the model's context length)")->capture_default_str();
   sub->add_option("--epochs", c.epochs, "Passes over the training blocks")->capture_default_str();
   sub->add_option("--max-steps", c.max_steps, "Stop after this many steps (0: no cap)")->capture_default_str();
-  sub->add_option("--max-bytes", c.max_bytes, "Read at most this many bytes of the fine-tuning text (0: all)")
+  sub->add_option("--max-bytes", c.max_bytes, "Fine-tune on the whole documents within this many bytes of the text (0: all)")
       ->capture_default_str();
   sub->add_option("--val-fraction", c.val_fraction, "Fine-tuning documents held out for perplexity")
       ->capture_default_str();

@@ -145,7 +145,7 @@ Command add_mismatch(CLI::App& app) {
   opts["--max-steps"] =
       sub->add_option("--max-steps", a->size.max_steps, "Fine-tuning steps per run (overrides the preset)");
   opts["--max-bytes"] =
-      sub->add_option("--max-bytes", a->size.max_bytes, "Bytes of fine-tuning text read (overrides the preset)");
+      sub->add_option("--max-bytes", a->size.max_bytes, "Fine-tuning text: the whole documents within this many bytes (overrides the preset)");
   opts["--batch-size"] = sub->add_option("--batch-size", a->size.batch_size, "Blocks per step (overrides the preset)");
   opts["--eval-tokens"] =
       sub->add_option("--eval-tokens", a->size.eval_tokens, "Validation tokens per evaluation (overrides the preset)");

@@ -199,7 +199,8 @@ Command add_pretrain(CLI::App& app) {
                   "so `finetune --from RUN` needs neither the text nor SentencePiece (default: data/fortunes.txt or "
                   "the fortunes package when present; none: skip)");
   sub->add_option("--finetune-max-bytes", a->finetune_max_bytes,
-                  "Encode at most this many bytes of the fine-tuning text (0: all)")
+                  "Encode the whole documents within this many bytes of the fine-tuning text (0: all; fine-tuning can then "
+                  "use any --max-bytes up to it)")
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--force", a->force, "Replace a run already in --run-dir");
   sub->add_flag("--quiet", a->quiet, "No progress on stderr");

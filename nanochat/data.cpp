@@ -172,6 +172,27 @@ std::vector<bool> validation_documents(std::size_t n, double val_fraction, std::
   return val;
 }
 
+DocumentText read_documents(const std::string& path, std::int64_t max_bytes) {
+  if (max_bytes <= 0) return {read_text(path, 0), true};
+  // One byte more than the cap says whether the text goes on, and whether the last document in the cap is whole: it
+  // is when it ends within the cap and the next byte starts another document (not more of its newline run).
+  std::string text = read_text(path, max_bytes + 1);
+  if (text.size() <= std::size_t(max_bytes)) return {std::move(text), true};
+  const std::size_t cap = std::size_t(max_bytes);
+  std::size_t end = 0;
+  for (const auto& [b, e] : document_spans(text.substr(0, cap))) {
+    const bool whole = e < cap || (e == cap && text[cap] != '\n' && cap >= 2 && text[cap - 1] == '\n' &&
+                                   text[cap - 2] == '\n');
+    if (!whole) break;
+    end = e;
+  }
+  if (end == 0)
+    throw std::invalid_argument("the first " + std::to_string(max_bytes) + " bytes of '" + path +
+                                "' hold no whole document (blank-line separated): use a larger --max-bytes");
+  text.resize(end);
+  return {std::move(text), false};
+}
+
 TextSplit split_documents(const std::string& text, double val_fraction, std::uint64_t seed) {
   TextSplit out;
   const auto spans = document_spans(text);

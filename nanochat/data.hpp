@@ -29,6 +29,16 @@ std::string default_finetuning_text(const std::string& root = ".");
 /// Throws std::invalid_argument for a missing, unreadable or empty file.
 std::string read_text(const std::string& path, std::int64_t max_bytes);
 
+/// A fine-tuning text: with `max_bytes` > 0, only the whole documents (document_spans) within the first max_bytes
+/// bytes of read_text(path) — a document the cap cuts is left out — so a cap gives the same documents whether they
+/// are read from the text or from its tokens (run/finetune_tokens.pt) and for every tokenizer. `complete`: nothing
+/// of the text was left out. Throws std::invalid_argument as read_text does, or when no whole document fits.
+struct DocumentText {
+  std::string text;
+  bool complete = true;
+};
+DocumentText read_documents(const std::string& path, std::int64_t max_bytes);
+
 /// Replaces every byte that is not part of a well-formed UTF-8 sequence (and NUL) by '?' (one '?' per byte, so byte
 /// positions are kept). read_text applies it after its byte cap.
 std::string sanitize_utf8(const std::string& text);

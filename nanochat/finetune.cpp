@@ -371,7 +371,8 @@ std::shared_ptr<const Pretrained> cached_pretrained(const std::string& from) {
   return p;
 }
 
-// A text read, split by documents and encoded with the pretrained tokenizer; `val_only` skips the training split.
+// A text read, split by documents and encoded with the pretrained tokenizer; `val_only` (the pretraining text, read
+// as pretraining read it) skips the training split, else (the fine-tuning text) a cap keeps whole documents.
 std::shared_ptr<const EncodedText> cached_text(const Pretrained& pre, const std::string& path, std::int64_t max_bytes,
                                                double val_fraction, std::uint64_t seed, bool val_only) {
   Caches& c = caches();
@@ -382,7 +383,7 @@ std::shared_ptr<const EncodedText> cached_text(const Pretrained& pre, const std:
   auto it = c.texts.find(key);
   if (it != c.texts.end()) return it->second;
   auto t = std::make_shared<EncodedText>();
-  const std::string text = read_text(path, max_bytes);
+  const std::string text = val_only ? read_text(path, max_bytes) : read_documents(path, max_bytes).text;
   const TextSplit split = split_documents(text, val_fraction, seed);
   t->bytes_read = text.size(), t->train_docs = split.train.size(), t->val_docs = split.val.size();
   if (!val_only) t->train = encode_documents(*tokenizer, split.train);

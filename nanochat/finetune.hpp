@@ -53,7 +53,7 @@ struct FinetuneConfig {
   int seq_len = 0;                  // block length; 0: the model's context length
   int epochs = 1;                   // passes over the training blocks (paper: 1)
   int max_steps = 0;                // > 0: stop after this many steps even inside an epoch
-  std::int64_t max_bytes = 0;       // read at most this many bytes of the fine-tuning text (0 = all)
+  std::int64_t max_bytes = 0;       // the whole documents within this many bytes of the fine-tuning text (0 = all)
   double val_fraction = 0.1;        // fine-tuning documents held out for perplexity, chosen by the split seed
   std::uint64_t split_seed = 0;     // data split (fixed across a sweep so every run sees the same validation set)
   std::uint64_t seed = 1;           // adapter init, block order and dropout

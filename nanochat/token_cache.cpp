@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 namespace muonlab::nanochat {
@@ -118,12 +119,12 @@ std::int64_t DocumentCache::bytes() const {
 }
 
 DocumentCache encode_document_cache(const Tokenizer& tok, const std::string& source, std::int64_t max_bytes) {
-  const std::string text = read_text(source, max_bytes);
+  const DocumentText read = read_documents(source, max_bytes);
   std::vector<std::string> docs;
-  for (const auto& [b, e] : document_spans(text)) docs.push_back(text.substr(b, e - b));
+  for (const auto& [b, e] : document_spans(read.text)) docs.push_back(read.text.substr(b, e - b));
   DocumentCache c;
   c.token_bytes = tok.token_bytes();
-  c.source = source, c.tokenizer = tok.kind(), c.max_bytes = max_bytes;
+  c.source = source, c.tokenizer = tok.kind(), c.max_bytes = max_bytes, c.complete = read.complete;
   std::vector<std::int64_t> ids;
   const auto parts = tok.encode_many(docs);  // one call for all documents (one spm_encode run)
   for (std::size_t i = 0; i < docs.size(); ++i) {
@@ -146,7 +147,8 @@ void save_document_cache(const std::string& path, const DocumentCache& c) {
   ar.write("ids", compact_ids(c.ids, vocab));
   ar.write("doc_tokens", torch::tensor(c.doc_tokens, torch::kInt64));
   ar.write("doc_bytes", torch::tensor(c.doc_bytes, torch::kInt64));
-  const nlohmann::json meta = {{"source", c.source}, {"tokenizer", c.tokenizer}, {"max_bytes", c.max_bytes}};
+  const nlohmann::json meta = {{"source", c.source}, {"tokenizer", c.tokenizer}, {"max_bytes", c.max_bytes},
+                               {"complete", c.complete}};
   ar.write("meta", c10::IValue(meta.dump()));
   save_archive_atomic(ar, path);
 }
@@ -172,7 +174,7 @@ DocumentCache load_document_cache(const std::string& path) {
       throw std::runtime_error("'" + path + "' is not a muonlab fine-tuning token file (no 'meta')");
     const auto meta = nlohmann::json::parse(meta_v.toStringRef());
     c.source = meta.value("source", ""), c.tokenizer = meta.value("tokenizer", "");
-    c.max_bytes = meta.value("max_bytes", std::int64_t(0));
+    c.max_bytes = meta.value("max_bytes", std::int64_t(0)), c.complete = meta.value("complete", false);
     // Checks: ids in the vocabulary; the documents tile the ids; each document's tokens stand for its bytes.
     const std::int64_t vocab = bytes_of.numel();
     if (const std::int64_t bad = id_outside(c.ids, vocab); bad != -1)
@@ -202,46 +204,27 @@ DocumentCache load_document_cache(const std::string& path) {
 DocumentSplit split_document_cache(const DocumentCache& c, std::int64_t max_bytes, double val_fraction,
                                    std::uint64_t seed) {
   if (max_bytes < 0) throw std::invalid_argument("--max-bytes must be >= 0");
-  const std::int64_t total = c.bytes();
-  const bool bytes_tokenizer = c.tokenizer == "bytes";
-  auto cannot = [&](const std::string& why) {
-    return std::invalid_argument(fmt::format(
-        "the prepared fine-tuning tokens ({} bytes of '{}'{}) {}: fine-tune with --max-bytes {} (or 0 for all of "
-        "them), prepare the run with --finetune-max-bytes {}, or pass --data where the text and the tokenizer are",
-        total, c.source, c.complete() ? "" : fmt::format(", read up to {}", c.max_bytes), why,
-        c.complete() ? 0 : c.max_bytes, max_bytes));
-  };
-  // Documents whose bytes lie in [0, cut), and the part of the one the cut goes through.
-  std::int64_t cut = total;
-  if (max_bytes != c.max_bytes) {
-    if (max_bytes == 0 || max_bytes >= total) {
-      if (!c.complete()) throw cannot(fmt::format("hold less than the {} asked for", max_bytes == 0 ? "whole text" :
-                                                  fmt::format("{} bytes", max_bytes)));
-    } else {
-      cut = max_bytes;
-    }
-  }
-  std::size_t n_docs = 0;
-  std::int64_t at = 0, token_at = 0;
-  std::vector<std::int64_t> tokens_of, bytes_of;
+  // read_documents(source, max_bytes) keeps the documents that end within the cap; the cache holds those of its own
+  // cap, so it answers every cap up to that one (and every cap when it is complete).
+  if (!c.complete && (max_bytes == 0 || max_bytes > c.max_bytes))
+    throw std::invalid_argument(fmt::format(
+        "the prepared fine-tuning tokens hold the whole documents of the first {} bytes of '{}' only, not {}: "
+        "fine-tune with --max-bytes at most {}, prepare the run with a larger --finetune-max-bytes (0: all), or pass "
+        "--data where the text and the run's tokenizer are",
+        c.max_bytes, c.source, max_bytes == 0 ? std::string("all of it") : fmt::format("{} bytes", max_bytes),
+        c.max_bytes));
+  const std::int64_t cut = max_bytes == 0 ? std::numeric_limits<std::int64_t>::max() : max_bytes;
   std::vector<torch::Tensor> pieces;
-  while (n_docs < c.doc_bytes.size() && at + c.doc_bytes[n_docs] <= cut) {
-    pieces.push_back(c.ids.narrow(0, token_at, c.doc_tokens[n_docs]));
-    tokens_of.push_back(c.doc_tokens[n_docs]), bytes_of.push_back(c.doc_bytes[n_docs]);
-    at += c.doc_bytes[n_docs], token_at += c.doc_tokens[n_docs], ++n_docs;
+  std::vector<std::int64_t> bytes_of;
+  std::int64_t at = 0, token_at = 0;
+  for (std::size_t d = 0; d < c.doc_bytes.size() && at + c.doc_bytes[d] <= cut; ++d) {
+    pieces.push_back(c.ids.narrow(0, token_at, c.doc_tokens[d]));
+    bytes_of.push_back(c.doc_bytes[d]);
+    at += c.doc_bytes[d], token_at += c.doc_tokens[d];
   }
-  if (at < cut) {
-    // The cut goes through a document: read_text would keep its first (cut − at) bytes and sanitize them again.
-    if (!bytes_tokenizer) throw cannot(fmt::format("cannot be cut at byte {}, inside a document", cut));
-    const torch::Tensor ids = c.ids.narrow(0, token_at, cut - at).to(torch::kUInt8).contiguous();  // ids are bytes
-    std::string head(reinterpret_cast<const char*>(ids.data_ptr<std::uint8_t>()), std::size_t(ids.numel()));
-    head = sanitize_utf8(head);
-    std::vector<std::int64_t> redone(head.size());
-    for (std::size_t i = 0; i < head.size(); ++i) redone[i] = static_cast<unsigned char>(head[i]);
-    pieces.push_back(torch::tensor(redone, torch::kInt64));
-    tokens_of.push_back(std::int64_t(redone.size())), bytes_of.push_back(cut - at);
-    at = cut;
-  }
+  if (pieces.empty())
+    throw std::invalid_argument(fmt::format("the first {} bytes of '{}' hold no whole document: use a larger "
+                                            "--max-bytes", max_bytes, c.source));
   const std::vector<bool> val = validation_documents(pieces.size(), val_fraction, seed);
   DocumentSplit out;
   std::vector<torch::Tensor> train_ids, val_ids;

@@ -35,8 +35,8 @@ TokenCache load_token_cache(const std::string& path, bool with_train = true);
 // The fine-tuning text of a pretraining run, encoded with the run's tokenizer when the run is prepared, so that
 // `muonlab finetune --from RUN` (and `mismatch`) run where neither the text nor SentencePiece is. The documents are
 // kept apart: the train/validation split is drawn when fine-tuning (any --val-fraction and --split-seed), and a
-// --max-bytes that ends on a document boundary (or, with the byte tokenizer, anywhere) gives the same tokens as
-// encoding read_text(source, max_bytes).
+// --max-bytes keeps the whole documents within it (read_documents), so every split and cap gives the same tokens as
+// encoding the text itself.
 
 struct DocumentCache {
   std::vector<std::int32_t> token_bytes;  // bytes of text per token id (the vocabulary)
@@ -45,13 +45,12 @@ struct DocumentCache {
   std::vector<std::int64_t> doc_bytes;    // bytes of each document
   std::string source;                     // the text it was read from
   std::string tokenizer;                  // the tokenizer's kind ("sentencepiece-bpe" | "bytes")
-  std::int64_t max_bytes = 0;             // the text was read up to this many bytes (0: all of it)
+  std::int64_t max_bytes = 0;             // read_documents' cap when it was made (0: none)
+  bool complete = true;                   // it holds the whole text (the cap, if any, left nothing out)
   std::int64_t bytes() const;             // Σ doc_bytes
-  /// True when the cache holds the whole text (read without a cap, or the cap was not reached).
-  bool complete() const { return max_bytes == 0 || bytes() < max_bytes; }
 };
 
-/// Reads `source` (read_text, at most `max_bytes`), cuts it into documents and encodes each with `tok`.
+/// Reads `source` (read_documents, at most `max_bytes`; 0: all), cuts it into documents and encodes each with `tok`.
 DocumentCache encode_document_cache(const Tokenizer& tok, const std::string& source, std::int64_t max_bytes);
 
 /// Writes the cache atomically; reads it back checking ids, document sizes and byte counts (std::runtime_error
@@ -59,10 +58,9 @@ DocumentCache encode_document_cache(const Tokenizer& tok, const std::string& sou
 void save_document_cache(const std::string& path, const DocumentCache& cache);
 DocumentCache load_document_cache(const std::string& path);
 
-/// The fine-tuning splits of the cached text: exactly encode_documents(tok, split_documents(read_text(source,
-/// max_bytes), val_fraction, seed)) (max_bytes 0: all of the text). Throws std::invalid_argument, saying why and
-/// what to do, when the cache does not hold those bytes: more text than was read, or (with a sub-word tokenizer) a
-/// cut inside a document.
+/// The fine-tuning splits of the cached text: exactly encode_documents(tok, split_documents(read_documents(source,
+/// max_bytes).text, val_fraction, seed)). Throws std::invalid_argument, saying what to do, when the cache does not
+/// hold those documents (it was made with a smaller cap).
 struct DocumentSplit {
   TokenStream train, val;
   std::size_t train_docs = 0, val_docs = 0;

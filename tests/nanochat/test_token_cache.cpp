@@ -95,11 +95,11 @@ TEST_CASE("token cache rejects ids outside the vocabulary and corrupt files", "[
 
 namespace {
 
-// What fine-tuning on the text itself gives: encode_documents of split_documents(read_text(path, max_bytes)).
+// What fine-tuning on the text itself gives: encode_documents of split_documents(read_documents(path, max_bytes)).
 void check_split_as_text(const DocumentCache& c, const Tokenizer& tok, const std::string& path, std::int64_t max_bytes,
                          double val_fraction, std::uint64_t seed) {
   INFO("max_bytes " << max_bytes << ", val_fraction " << val_fraction << ", seed " << seed);
-  const TextSplit text = split_documents(read_text(path, max_bytes), val_fraction, seed);
+  const TextSplit text = split_documents(read_documents(path, max_bytes).text, val_fraction, seed);
   const DocumentSplit got = split_document_cache(c, max_bytes, val_fraction, seed);
   const TokenStream train = encode_documents(tok, text.train), val = encode_documents(tok, text.val);
   CHECK(got.train_docs == text.train.size());
@@ -121,7 +121,7 @@ TEST_CASE("fine-tuning tokens by documents split exactly as the text does, for a
   const auto tok = load_tokenizer("bytes");
   const DocumentCache made = encode_document_cache(*tok, path, 0);
   CHECK(made.bytes() == std::int64_t(text.size()));
-  CHECK(made.complete());
+  CHECK(made.complete);
   save_document_cache(dir + "/ft.pt", made);
   const DocumentCache c = load_document_cache(dir + "/ft.pt");
   CHECK(c.source == path);
@@ -131,24 +131,27 @@ TEST_CASE("fine-tuning tokens by documents split exactly as the text does, for a
   REQUIRE(c.ids.scalar_type() == torch::kInt64);
   CHECK(torch::equal(c.ids, made.ids));
 
-  // Byte caps: all, beyond the end, on a document boundary, inside a document, inside a UTF-8 character (read_text
-  // turns its first bytes into '?': the cache must do the same).
+  // Byte caps: all, beyond the end, on a document boundary, inside a document, inside a newline run, inside a UTF-8
+  // character: a cap keeps the whole documents within it, read from the text or from the tokens alike.
   const std::int64_t boundary = std::int64_t(text.find("\n\n", 5000) + 2);
   const std::int64_t inside_char = std::int64_t(text.find("\xc3\xa9", 7000) + 1);  // between the bytes of "é"
-  for (std::int64_t max_bytes : {std::int64_t(0), std::int64_t(text.size() + 100), boundary, boundary + 7, inside_char})
+  for (std::int64_t max_bytes : {std::int64_t(0), std::int64_t(text.size() + 100), boundary, boundary + 7,
+                                 boundary - 1, inside_char})
     for (std::uint64_t seed : {0u, 3u}) check_split_as_text(c, *tok, path, max_bytes, 0.1, seed);
   check_split_as_text(c, *tok, path, 0, 0.3, 1);
+  CHECK(read_documents(path, boundary).text == text.substr(0, std::size_t(boundary)));
+  CHECK(read_documents(path, boundary + 7).text == text.substr(0, std::size_t(boundary)));  // the cut one is left out
+  CHECK_FALSE(read_documents(path, boundary).complete);
+  CHECK(read_documents(path, std::int64_t(text.size())).complete);
+  CHECK_THROWS_AS(read_documents(path, 3), std::invalid_argument);  // no whole document in 3 bytes
 
-  // A cache read with a cap holds no more than that; a sub-word tokenizer's tokens cannot be cut in a document.
-  const DocumentCache capped = encode_document_cache(*tok, path, boundary);
-  CHECK_FALSE(capped.complete());
-  check_split_as_text(capped, *tok, path, boundary, 0.1, 0);
-  CHECK_THROWS_WITH(split_document_cache(capped, 0, 0.1, 0), Catch::Contains("less than"));
+  // A cache made with a cap answers every cap up to it, not beyond.
+  const DocumentCache capped = encode_document_cache(*tok, path, boundary + 7);
+  CHECK_FALSE(capped.complete);
+  CHECK(capped.bytes() == boundary);
+  for (std::int64_t max_bytes : {boundary + 7, boundary, boundary - 100}) check_split_as_text(capped, *tok, path, max_bytes, 0.1, 0);
+  CHECK_THROWS_WITH(split_document_cache(capped, 0, 0.1, 0), Catch::Contains("all of it"));
   CHECK_THROWS_WITH(split_document_cache(capped, boundary + 10, 0.1, 0), Catch::Contains("--finetune-max-bytes"));
-  DocumentCache subword = c;
-  subword.tokenizer = "sentencepiece-bpe";
-  CHECK_THROWS_WITH(split_document_cache(subword, boundary + 7, 0.1, 0), Catch::Contains("inside a document"));
-  CHECK_NOTHROW(split_document_cache(subword, boundary, 0.1, 0));  // a boundary is fine for any tokenizer
 }
 
 TEST_CASE("fine-tuning tokens reject corrupt files", "[nanochat][data]") {
