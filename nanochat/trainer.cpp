@@ -119,21 +119,6 @@ std::string format_duration(double s) {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// Global 2-norm gradient clipping, as torch::nn::utils::clip_grad_norm_ computes it (per-tensor norms, the norm of
-// their stack, coefficient max_norm / (norm + 1e-6) clamped to 1), without reading the norm back to the host.
-void clip_gradients(const std::vector<torch::Tensor>& params, double max_norm) {
-  std::vector<torch::Tensor> grads;
-  for (const auto& p : params)
-    if (p.grad().defined()) grads.push_back(p.grad());
-  if (grads.empty()) return;
-  std::vector<torch::Tensor> norms;
-  norms.reserve(grads.size());
-  for (const auto& g : grads) norms.push_back(g.data().norm(2));
-  const torch::Tensor total = norms.size() == 1 ? norms[0] : torch::stack(norms).norm(2);
-  const torch::Tensor coef = torch::clamp(max_norm / (total + 1e-6), std::nullopt, 1.0);
-  for (auto& g : grads) g.data().mul_(coef);
-}
-
 std::string csv_header(const TrainJob& job) {
   std::string h = "step,tokens,train_loss";
   for (const auto& c : job.eval_columns) h += "," + c;
@@ -274,7 +259,7 @@ TrainResult train(const TrainJob& job, TrainerState state) {
       break;
     }
     loss.backward();
-    if (job.grad_clip > 0) clip_gradients(job.clip_params, job.grad_clip);
+    if (job.grad_clip > 0) clip_grad_norm(job.clip_params, job.grad_clip);  // no host synchronization
     const bool time_opt = !cuda || step % 10 == 0;
     if (time_opt) sync();
     const auto t1 = Clock::now();
