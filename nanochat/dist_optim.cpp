@@ -88,18 +88,19 @@ torch::Tensor DistOptimizer::gather_full(const Shard& s, const torch::Tensor& pa
   return full;
 }
 
-double DistOptimizer::step(double lr_mult, double momentum, double grad_clip) {
+torch::Tensor DistOptimizer::step(double lr_mult, double momentum, double grad_clip) {
   torch::NoGradGuard no_grad;
   const auto& slots = base_.slots();
   const auto& groups = base_.groups();
+  torch::Tensor norm = torch::zeros({});
   if (!distributed()) {
     if (grad_clip > 0) {
       std::vector<torch::Tensor> params;
       for (const Slot& s : slots) params.push_back(s.param);
-      torch::nn::utils::clip_grad_norm_(params, grad_clip);
+      norm = clip_grad_norm(params, grad_clip);
     }
     base_.step(lr_mult, momentum);
-    return 0;
+    return norm;
   }
   const std::int64_t W = comm_->size(), r = comm_->rank();
 
@@ -112,7 +113,7 @@ double DistOptimizer::step(double lr_mult, double momentum, double grad_clip) {
         active.push_back(&s);
         break;
       }
-  if (active.empty()) return 0;
+  if (active.empty()) return norm;
 
   // 1. One reduce-scatter: segment q of the send buffer is rank q's share of every active group, in group order.
   std::vector<std::vector<torch::Tensor>> per_rank(static_cast<std::size_t>(W));
@@ -133,12 +134,14 @@ double DistOptimizer::step(double lr_mult, double momentum, double grad_clip) {
   torch::Tensor mine = comm_->reduce_scatter_sum(torch::cat(pieces));
   mine.div_(double(W));  // the mean over ranks of per-rank mean gradients: the global batch's mean gradient
 
-  // 2. The global gradient norm from the shares (padding is zero), and the clip (torch.nn.utils.clip_grad_norm_).
-  double norm = 0;
+  // 2. The global gradient norm from the shares (padding is zero), and the clip g·min(1, clip/(‖g‖ + 1e-6))
+  //    (torch.nn.utils.clip_grad_norm_), kept on the group's device as optim.hpp's clip_grad_norm does: no host
+  //    synchronization.
   if (grad_clip > 0) {
-    norm = std::sqrt(comm_->all_reduce_sum(mine.to(torch::kFloat64).square().sum().item<double>()));
-    const double coef = grad_clip / (norm + 1e-6);
-    if (coef < 1) mine.mul_(coef);
+    torch::Tensor sq = mine.to(torch::kFloat64).square().sum().reshape({1});
+    comm_->all_reduce_sum(sq);
+    norm = sq.sqrt().reshape({});
+    mine.mul_(torch::clamp_max(grad_clip / (norm + 1e-6), 1.0));
   }
 
   // 3. Each rank steps its share with the single-process rules.

@@ -7,7 +7,7 @@
 //      rank r's share: a Muon-family group of k matrices (padded with zero matrices to a multiple of W) gives rank r
 //      matrices [r·k/W, (r+1)·k/W); an AdamW group is flattened and rank r gets elements [r·n/W, (r+1)·n/W). One
 //      reduce-scatter (sum, then ÷ W) leaves on each rank the averaged gradient of its share only;
-//   2. clip: ‖g‖² is the sum over ranks of their shares' ‖·‖² (one all-reduce of a scalar);
+//   2. clip: ‖g‖² is the sum over ranks of their shares' ‖·‖² (one all-reduce of a scalar, on the device);
 //   3. update: each rank steps its share with the single-process rule: one batched Newton–Schulz over its stacked
 //      matrices (momentum and the other state exist for its matrices only), AdamW's foreach kernels on its slice
 //      (m and v exist for its slice only: ZeRO-1/2);
@@ -15,7 +15,7 @@
 // The orthogonalized update of a matrix is the single-process one: the same averaged gradient, the same rule, only
 // computed on one rank (tests/nanochat/test_dist_optim.cpp checks it to the last bit on two Gloo ranks).
 //
-// With one rank (or no process group) every call is the ModelOptimizer's own (clip_grad_norm_ then step), so a
+// With one rank (or no process group) every call is the ModelOptimizer's own (clip_grad_norm then step), so a
 // single-process run is unchanged bit for bit. The full state (state_dict) has the ModelOptimizer's names and
 // shapes, so a checkpoint written with W ranks resumes with any other number.
 #pragma once
@@ -38,8 +38,9 @@ public:
 
   /// Averages the gradients over the ranks, clips their global norm to `grad_clip` (≤ 0: no clip), and steps every
   /// rule with lr multiplied by lr_mult and the Muon momentum `momentum`. Returns the global gradient norm before
-  /// the clip when distributed and clipping (else 0; the single-process path does not read it back).
-  double step(double lr_mult, double momentum, double grad_clip);
+  /// the clip as a 0-d tensor on the device (0 when not clipping); nothing is read back to the host (one process:
+  /// optim.hpp's clip_grad_norm, then the ModelOptimizer's step).
+  torch::Tensor step(double lr_mult, double momentum, double grad_clip);
   void zero_grad() { base_.zero_grad(); }
 
   /// The full state, as ModelOptimizer::state_dict names it. Collective: every rank must call it.

@@ -28,6 +28,16 @@ double mean_over_ranks(double v, Comm* comm) {
   return comm->all_reduce_sum(v) / double(comm->size());
 }
 
+StepConsensus step_consensus(double loss, bool interrupted, Comm* comm) {
+  if (!comm || comm->size() == 1) return {loss, interrupted};
+  torch::Tensor t = torch::tensor(std::vector<double>{loss, interrupted ? 1.0 : 0.0}, torch::kFloat64)
+                        .to(comm->device());
+  comm->all_reduce_sum(t);
+  const torch::Tensor h = t.cpu();
+  // A non-finite loss on any rank makes the sum non-finite: every rank sees the divergence.
+  return {h[0].item<double>() / double(comm->size()), h[1].item<double>() > 0};
+}
+
 double evaluate_bpb_over_ranks(GPT& model, const Batch& val, std::int64_t bytes, int batch_size,
                                const torch::Device& dev, Comm* comm) {
   if (!comm || comm->size() == 1) return evaluate_bpb(model, val, bytes, batch_size, dev);

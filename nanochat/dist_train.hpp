@@ -25,6 +25,15 @@ namespace muonlab::nanochat {
 Batch rank_rows(const Batch& global, const Comm* comm);
 /// The mean over ranks of a per-rank mean over equal shares (a loss): the global batch's mean.
 double mean_over_ranks(double v, Comm* comm);
+/// What every rank must agree on after a training step's forward pass: the global batch's loss (mean_over_ranks) and
+/// whether any rank has been asked to stop (SIGINT/SIGTERM, nanochat/interrupt.hpp). One all-reduce carries both, so
+/// every rank stops after the same step (a signal reaches the ranks at different points of a step) and none waits
+/// at a collective the others have left. Without a group: `loss` and `interrupted` as given.
+struct StepConsensus {
+  double loss = 0;
+  bool interrupted = false;
+};
+StepConsensus step_consensus(double loss, bool interrupted, Comm* comm);
 /// Validation bits per byte, each rank evaluating every W-th window, the nats summed over ranks.
 double evaluate_bpb_over_ranks(GPT& model, const Batch& val, std::int64_t bytes, int batch_size,
                                const torch::Device& dev, Comm* comm);

@@ -1,5 +1,7 @@
 #include "nanochat/distributed.hpp"
 
+#include "nanochat/interrupt.hpp"
+
 #include <torch/csrc/distributed/c10d/Backend.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>  // needs USE_C10D_GLOO and third_party/gloo
@@ -233,8 +235,11 @@ double Comm::all_reduce_sum(double v) {
   return t.item<double>();
 }
 
-void Comm::signal(const std::string& key, const std::string& failure, bool bad_input) {
-  const std::string value = failure.empty() ? "ok" : (bad_input ? "bad input: " : "failed: ") + failure;
+void Comm::signal(const std::string& key, const std::string& failure, GateFailure kind) {
+  const char* prefix = kind == GateFailure::bad_input     ? "bad input: "
+                       : kind == GateFailure::interrupted ? "interrupted: "
+                                                          : "failed: ";
+  const std::string value = failure.empty() ? "ok" : prefix + failure;
   store_->set("muonlab/gate/" + key, std::vector<std::uint8_t>(value.begin(), value.end()));
 }
 
@@ -250,6 +255,7 @@ void Comm::wait_for(const std::string& key, std::chrono::milliseconds limit) {
   const std::string s(v.begin(), v.end());
   if (s.rfind("bad input: ", 0) == 0)
     throw std::invalid_argument(fmt::format("rank 0 rejected the run: {}", s.substr(11)));
+  if (s.rfind("interrupted: ", 0) == 0) throw Interrupted(fmt::format("rank 0 stopped: {}", s.substr(13)));
   if (s != "ok") throw DistError(fmt::format("rank {} of {}: rank 0 {}", rank_, size_, s));
 }
 
@@ -326,6 +332,9 @@ int launch_local(int nproc, const std::vector<std::string>& args, std::chrono::m
     if (pid == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);  // the launcher gone (even by SIGKILL): the ranks go too
       if (getppid() != parent) _exit(127);
+      // A process group of the ranks' own: a terminal's Ctrl-C reaches the launcher alone, which passes it on once
+      // (a rank that got it twice would quit at once, without the checkpoint; nanochat/interrupt.hpp).
+      setpgid(0, 0);
       execve("/proc/self/exe", argv.data(), envp[r].data());
       _exit(127);
     }
@@ -336,7 +345,7 @@ int launch_local(int nproc, const std::vector<std::string>& args, std::chrono::m
                fmt::join(pids, " "));
 
   int result = 0, running = nproc;
-  bool failing = false;
+  bool failing = false, forwarded = false;
   Clock::time_point deadline{};
   while (running > 0) {
     if (g_forward_signal) {
@@ -344,6 +353,7 @@ int launch_local(int nproc, const std::vector<std::string>& args, std::chrono::m
       g_forward_signal = 0;
       for (int r = 0; r < nproc; ++r)
         if (!done[r]) kill(pids[r], sig);
+      forwarded = true;
     }
     int status = 0;
     const pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -356,6 +366,9 @@ int launch_local(int nproc, const std::vector<std::string>& args, std::chrono::m
       if (!ok && !failing) {
         failing = true, result = exit_code_of(status);
         deadline = Clock::now() + grace;
+        // A rank that stopped on the signal passed on (exit 130, its checkpoint written): the others do the same.
+        const bool interrupted = forwarded && WIFEXITED(status) && WEXITSTATUS(status) == 130;
+        if (interrupted) continue;
         if (progress && running > 0)
           fmt::print(stderr, "muonlab: rank {} (pid {}) {}; the other ranks get {:g} s to stop on their own\n", r,
                      pid, describe_status(status), double(grace.count()) / 1000.0);

@@ -13,6 +13,10 @@
 // others fail at their next collective at once (Gloo) or when the timeout expires (NCCL's watchdog), and throw
 // DistError naming the rank, the operation and what to do (resume from the last checkpoint). The launcher stops the
 // remaining ranks when one fails, and every rank it starts dies with it (PR_SET_PDEATHSIG): nothing is left behind.
+//
+// Interrupts: the launcher's ranks run in a process group of their own, so Ctrl-C (SIGINT to the terminal's
+// foreground group) reaches the launcher alone, which passes each SIGINT/SIGTERM on to every rank once. The ranks
+// agree on it at their next step (nanochat/dist_train.hpp: step_consensus), checkpoint together and exit 130.
 #pragma once
 
 #include <torch/torch.h>
@@ -36,6 +40,9 @@ class DistError : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;
 };
+
+/// Why rank 0 could not finish what the other ranks wait for (Comm::signal).
+enum class GateFailure { error, bad_input, interrupted };
 
 /// Where this process stands, read from the environment.
 struct DistEnv {
@@ -85,11 +92,12 @@ public:
   double all_reduce_sum(double v);
 
   /// Rank 0 alone prepares something (the run directory, the token cache) while the others wait for it: no
-  /// collective, so a long preparation is no timeout. Rank 0 calls signal(key) when done, or signal(key, message)
-  /// when it failed; the others call wait_for(key, limit), which throws DistError with rank 0's message, or when
-  /// `limit` passes first. A failure signalled with bad_input = true (rank 0 rejected the options or the data) is
-  /// rethrown as std::invalid_argument, so every rank exits as a bad-input error (2).
-  void signal(const std::string& key, const std::string& failure = "", bool bad_input = false);
+  /// collective, so a long preparation is no timeout. Rank 0 calls signal(key) when done, or signal(key, message,
+  /// kind) when it failed; the others call wait_for(key, limit), which throws DistError with rank 0's message, or
+  /// when `limit` passes first. A failure of kind bad_input (rank 0 rejected the options or the data) is rethrown as
+  /// std::invalid_argument, so every rank exits as a bad-input error (2); one of kind interrupted (SIGINT/SIGTERM
+  /// stopped rank 0) as Interrupted (exit 130).
+  void signal(const std::string& key, const std::string& failure = "", GateFailure kind = GateFailure::error);
   void wait_for(const std::string& key, std::chrono::milliseconds limit);
 
   double comm_seconds() const { return comm_seconds_; }

@@ -1,5 +1,7 @@
 #include "nanochat/model.hpp"
 
+#include "nanochat/fused_ops.hpp"
+
 #include <cmath>
 #include <limits>
 
@@ -77,8 +79,12 @@ torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const tor
   torch::Tensor k = linear(x, c_k->weight, k_adapter, bf16).view({B, T, n_head, head_dim});
   torch::Tensor v = linear(x, c_v->weight, v_adapter, bf16).view({B, T, n_head, head_dim});
   // RoPE, then QK-norm (nanochat's order).
-  q = rms_norm(apply_rotary(q, cos.narrow(1, 0, T), sin.narrow(1, 0, T)));
-  k = rms_norm(apply_rotary(k, cos.narrow(1, 0, T), sin.narrow(1, 0, T)));
+  const torch::Tensor c = cos.narrow(1, 0, T).contiguous(), s = sin.narrow(1, 0, T).contiguous();
+  if (mode.fused) {
+    q = fused::rope_qk_norm(q, c, s, mode.fused_impl), k = fused::rope_qk_norm(k, c, s, mode.fused_impl);
+  } else {
+    q = rms_norm(apply_rotary(q, c, s)), k = rms_norm(apply_rotary(k, c, s));
+  }
   q = q.transpose(1, 2), k = k.transpose(1, 2), v = v.transpose(1, 2);  // (B, H, T, D)
   torch::Tensor y = mode.sdpa ? causal_attention(q, k, v) : causal_attention_reference(q, k, v);  // (B, H, T, D)
   y = y.transpose(1, 2).contiguous().view({B, T, n_head * head_dim});  // (B, T, C)
@@ -91,9 +97,11 @@ MLPImpl::MLPImpl(const ModelConfig& c) {
   c_proj = register_module("c_proj", make_linear(4 * C, C));
 }
 
-torch::Tensor MLPImpl::forward(const torch::Tensor& x, bool bf16) {
-  const torch::Tensor hdn = torch::relu(linear(x, c_fc->weight, fc_adapter, bf16)).square();  // ReLU² (B, T, 4C)
-  return linear(hdn, c_proj->weight, proj_adapter, bf16);
+torch::Tensor MLPImpl::forward(const torch::Tensor& x, const ComputeMode& mode) {
+  const torch::Tensor up = linear(x, c_fc->weight, fc_adapter, mode.bf16);
+  const torch::Tensor hdn =
+      mode.fused ? fused::relu_square(up, mode.fused_impl) : torch::relu(up).square();  // ReLU² (B, T, 4C)
+  return linear(hdn, c_proj->weight, proj_adapter, mode.bf16);
 }
 
 BlockImpl::BlockImpl(const ModelConfig& c) {
@@ -103,8 +111,9 @@ BlockImpl::BlockImpl(const ModelConfig& c) {
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                                  const ComputeMode& mode) {
-  torch::Tensor y = x + attn->forward(rms_norm(x), cos, sin, mode).to(x.scalar_type());
-  return y + mlp->forward(rms_norm(y), mode.bf16).to(x.scalar_type());
+  auto norm = [&](const torch::Tensor& t) { return mode.fused ? fused::rms_norm(t, mode.fused_impl) : rms_norm(t); };
+  torch::Tensor y = x + attn->forward(norm(x), cos, sin, mode).to(x.scalar_type());
+  return y + mlp->forward(norm(y), mode).to(x.scalar_type());
 }
 
 // ---- the model -----------------------------------------------------------------------------------------------
@@ -147,19 +156,37 @@ void GPTImpl::init_weights() {
   }
 }
 
-torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
+torch::Tensor GPTImpl::hidden(const torch::Tensor& idx) {
   const int64_t T = idx.size(1);
   if (T > config.seq_len)
     throw std::invalid_argument("sequence of " + std::to_string(T) + " tokens exceeds the context length " +
                                 std::to_string(config.seq_len));
-  torch::Tensor x = rms_norm(wte->forward(idx));  // (B, T, C): norm after the embedding
+  auto norm = [&](const torch::Tensor& t) { return mode.fused ? fused::rms_norm(t, mode.fused_impl) : rms_norm(t); };
+  torch::Tensor x = norm(wte->forward(idx));  // (B, T, C): norm after the embedding
   for (const auto& m : *h) x = m->as<BlockImpl>()->forward(x, rope_cos, rope_sin, mode);
-  x = rms_norm(x);
-  torch::Tensor logits = linear(x, lm_head->weight, mode.bf16).to(torch::kFloat32);  // (B, T, V)
-  return config.softcap * torch::tanh(logits / config.softcap);                 // softcap 15 (nanochat)
+  return norm(x);
+}
+
+torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
+  torch::Tensor logits = linear(hidden(idx), lm_head->weight, mode.bf16);  // (B, T, V)
+  if (logits.scalar_type() != torch::kFloat64) logits = logits.to(torch::kFloat32);  // float32 at least
+  return config.softcap * torch::tanh(logits / config.softcap);                                // softcap 15
 }
 
 torch::Tensor GPTImpl::loss(const torch::Tensor& idx, const torch::Tensor& targets, const std::string& reduction) {
+  if (reduction != "mean" && reduction != "sum" && reduction != "none")
+    throw std::invalid_argument("loss reduction must be mean, sum or none, got '" + reduction + "'");
+  if (mode.fused) {
+    // The chunked softcap cross-entropy: the (B·T, V) logits exist a chunk of rows at a time, in the matmul dtype.
+    torch::Tensor hs = hidden(idx);
+    hs = hs.reshape({-1, hs.size(-1)});
+    if (mode.bf16) hs = hs.to(torch::kBFloat16);
+    fused::SoftcapCeOptions o;
+    o.softcap = config.softcap, o.reduction = reduction;
+    const torch::Tensor l =
+        fused::softcap_cross_entropy(hs, lm_head->weight, targets.reshape({-1}), o, mode.fused_impl);
+    return reduction == "none" ? l.view(targets.sizes()) : l;
+  }
   const torch::Tensor logits = forward(idx);
   const torch::Tensor logp = torch::log_softmax(logits.view({-1, logits.size(-1)}), -1);
   const torch::Tensor nll = -logp.gather(1, targets.reshape({-1, 1})).squeeze(1);  // (B·T)
@@ -171,6 +198,7 @@ torch::Tensor GPTImpl::loss(const torch::Tensor& idx, const torch::Tensor& targe
 void GPTImpl::to_device(const torch::Device& device) {
   to(device);
   mode.bf16 = device.is_cuda();
+  mode.fused = device.is_cuda();
 }
 
 std::vector<NamedMatrix> hidden_matrices(GPT& model) {

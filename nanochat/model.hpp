@@ -17,6 +17,7 @@
 #pragma once
 
 #include "nanochat/config.hpp"
+#include "nanochat/fused_ops.hpp"
 
 #include <torch/torch.h>
 
@@ -50,8 +51,12 @@ torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const Adapt
 /// How a forward pass computes (not what): bf16 matmuls with fp32 master weights (CUDA), attention through SDPA or
 /// written out. Every mode computes the same function up to rounding (tests/nanochat/test_model.cpp, test_bf16.cpp).
 struct ComputeMode {
-  bool bf16 = false;  // matmuls (and attention) in bfloat16; switched on by GPTImpl::to_device for CUDA
-  bool sdpa = true;   // torch::scaled_dot_product_attention; false: the written-out reference below
+  bool bf16 = false;   // matmuls (and attention) in bfloat16; switched on by GPTImpl::to_device for CUDA
+  bool sdpa = true;    // torch::scaled_dot_product_attention; false: the written-out reference below
+  bool fused = false;  // the fused ops of nanochat/fused_ops.hpp (RoPE + QK-norm, RMSNorm, ReLU², a chunked softcap
+                       // cross-entropy that never holds the float32 logits); on by to_device for CUDA, where they
+                       // are CUDA kernels (MUONLAB_FUSED=0 switches the kernels back to the ATen reference)
+  fused::Impl fused_impl = fused::Impl::Auto;  // which implementation the fused ops use (tests pick Aten on the CPU)
 };
 
 /// Causal attention softmax(q kᵀ/√D + causal mask) v for q, k, v (B, H, T, D): scaled_dot_product_attention (flash
@@ -77,7 +82,7 @@ TORCH_MODULE(CausalSelfAttention);
 
 struct MLPImpl : torch::nn::Module {
   MLPImpl(const ModelConfig& c);
-  torch::Tensor forward(const torch::Tensor& x, bool bf16);
+  torch::Tensor forward(const torch::Tensor& x, const ComputeMode& mode);
   torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
   AdapterSlot fc_adapter, proj_adapter;  // optional (LoRA), not registered
 };
@@ -98,8 +103,10 @@ struct GPTImpl : torch::nn::Module {
   explicit GPTImpl(const ModelConfig& c);
   /// The REFERENCE §5 init (call after construction and after torch::manual_seed for reproducibility).
   void init_weights();
-  /// Logits (B, T, V) in float32, softcapped, for token ids idx (B, T) int64.
+  /// Logits (B, T, V) in float32 (float64 for a float64 model), softcapped, for token ids idx (B, T) int64.
   torch::Tensor forward(const torch::Tensor& idx);
+  /// The final hidden states (B, T, C), normalized: what the head multiplies.
+  torch::Tensor hidden(const torch::Tensor& idx);
   /// Cross-entropy of next-token targets (B, T), mean or sum over tokens ("mean" | "sum" | "none").
   torch::Tensor loss(const torch::Tensor& idx, const torch::Tensor& targets, const std::string& reduction = "mean");
   /// Moves the model (and the RoPE tables) to a device; bf16 matmuls are switched on for CUDA.

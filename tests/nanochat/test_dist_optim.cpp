@@ -125,7 +125,7 @@ TEST_CASE("distributed Muon's update is the single-process one, for every rule",
   }
 }
 
-TEST_CASE("the clipped distributed step matches clip_grad_norm_ to rounding", "[nanochat][dist_optim]") {
+TEST_CASE("the clipped distributed step matches clip_grad_norm to rounding", "[nanochat][dist_optim]") {
   torch::set_num_threads(1);
   // clip 0.5 with gradient norms ≈ √(Σ numel) ≈ 30: every step clips. The norm is summed in another order (shares
   // in float64 vs per-tensor norms), a relative difference ≈ 1e-16 in the clip factor; Newton–Schulz is
@@ -141,7 +141,7 @@ TEST_CASE("the clipped distributed step matches clip_grad_norm_ to rounding", "[
     double norm = 0;
     for (int t = 0; t < 2; ++t) {
       for (std::size_t i = 0; i < p.size(); ++i) p[i].second.mutable_grad() = grad_of(c.rank(), i, t, p[i].second);
-      norm = d.step(0.7, 0.9, 0.5);
+      norm = d.step(0.7, 0.9, 0.5).item<double>();
     }
     std::lock_guard<std::mutex> lock(mu);
     if (c.rank() == 0) got = snapshot(p), norm0 = norm;

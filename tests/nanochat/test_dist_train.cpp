@@ -1,7 +1,8 @@
-// Data-parallel pretraining end to end (nanochat/dist_train.hpp, the pretraining loop, `--nproc`): two Gloo ranks on
-// loopback against one process, a rank killed mid-run, and the resume on another number of ranks. Bounded: every
-// wait has a deadline, every process started here is reaped, and the ports are the kernel's choice.
+// Data-parallel pretraining end to end (nanochat/dist_train.hpp, the trainer, `--nproc`): two Gloo ranks on loopback
+// against one process, a rank killed mid-run, Ctrl-C, and the resume on another number of ranks. Bounded: every wait
+// has a deadline, every process started here is reaped, and the ports are the kernel's choice.
 #include "nanochat/dist_train.hpp"
+#include "child_process.hpp"
 #include "synthetic_text.hpp"
 #include "tests/cli/run_cli.hpp"
 
@@ -126,7 +127,7 @@ TEST_CASE("each rank takes its rows of the global batch", "[nanochat][dist_train
 }
 
 TEST_CASE("2 Gloo ranks and 1 process follow the same loss curve", "[nanochat][dist_train][cli]") {
-  const std::string root = fresh_dir("muonlab_dist_curve");
+  const std::string root = fresh_dir("muonlab_dist_curve_" + std::to_string(::getpid()));
   for (const std::string opt : {"muon", "adam"}) {
     INFO(opt);
     const std::string common = " --steps 30 --eval-every 1 --checkpoint-every 10 --optimizer " + opt;
@@ -165,7 +166,7 @@ TEST_CASE("2 Gloo ranks and 1 process follow the same loss curve", "[nanochat][d
 
 TEST_CASE("a killed rank stops the other within its timeout, and the run resumes on another number of ranks",
           "[nanochat][dist_train][cli]") {
-  const std::string root = fresh_dir("muonlab_dist_fault");
+  const std::string root = fresh_dir("muonlab_dist_fault_" + std::to_string(::getpid()));
   const std::string run = root + "/run";
   // Two ranks started as torchrun would (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT; rank 0 hosts the store).
   const int port = free_port();
@@ -224,7 +225,7 @@ TEST_CASE("a killed rank stops the other within its timeout, and the run resumes
 }
 
 TEST_CASE("a checkpoint of one process resumes on two ranks", "[nanochat][dist_train][cli]") {
-  const std::string root = fresh_dir("muonlab_dist_resume");
+  const std::string root = fresh_dir("muonlab_dist_resume_" + std::to_string(::getpid()));
   // 20 steps straight on one process vs 10 on one process + 10 on two ranks: the same curve to rounding.
   REQUIRE(run_cli(tiny(root + "/straight") + " --steps 20 --eval-every 1").code == 0);
   REQUIRE(run_cli(tiny(root + "/split") + " --steps 20 --eval-every 1 --stop-after 10").code == 0);
@@ -233,7 +234,7 @@ TEST_CASE("a checkpoint of one process resumes on two ranks", "[nanochat][dist_t
   REQUIRE(r.code == 0);
   const auto a = train_losses(root + "/straight"), b = train_losses(root + "/split");
   REQUIRE(a.size() == 20);
-  REQUIRE(b.size() == 19);  // the resumed run's first row (step 10) has no training loss yet
+  REQUIRE(b.size() == 20);  // the stop's row (step 10, its loss from step 9) is kept by the resumed run
   for (const auto& [step, loss] : b) {
     INFO("step " << step);
     CHECK(std::abs(loss - a.at(step)) <= 1e-4);  // tolerance as above
@@ -241,7 +242,7 @@ TEST_CASE("a checkpoint of one process resumes on two ranks", "[nanochat][dist_t
 }
 
 TEST_CASE("finetune on 2 Gloo ranks matches one process", "[nanochat][dist_train][cli]") {
-  const std::string root = fresh_dir("muonlab_dist_finetune");
+  const std::string root = fresh_dir("muonlab_dist_finetune_" + std::to_string(::getpid()));
   REQUIRE(run_cli(tiny(root + "/pre") + " --steps 10").code == 0);
   for (const std::string method : {"full", "lora"}) {
     INFO(method);
@@ -259,6 +260,17 @@ TEST_CASE("finetune on 2 Gloo ranks matches one process", "[nanochat][dist_train
     // perplexities of ≈ 10–100 agree to 1e-4 relative, while a rank stepping on half the batch moves them by > 1e-2.
     CHECK(std::abs(a.at("final_ppl").get<double>() / b.at("final_ppl").get<double>() - 1) < 1e-4);
     CHECK(std::abs(a.at("l2_distance").get<double>() / b.at("l2_distance").get<double>() - 1) < 1e-4);
+    // Stopped on two ranks and resumed on one: rank 0's checkpoint holds the gathered optimizer state (and the
+    // adapters), so the run ends where the straight one does, to the same rounding.
+    const std::string split = root + "/split-" + method;
+    REQUIRE(run_cli(common + " --run-dir " + split + " --stop-after 3 --nproc 2", "", false).code == 0);
+    const auto resumed = run_cli("finetune --run-dir " + split + " --resume --quiet --json", "", false);
+    INFO(resumed.out);
+    REQUIRE(resumed.code == 0);
+    const auto c = nlohmann::json::parse(resumed.out);
+    CHECK(c.at("start_step") == 3);
+    CHECK(c.at("steps") == 6);
+    CHECK(std::abs(a.at("final_ppl").get<double>() / c.at("final_ppl").get<double>() - 1) < 1e-4);
   }
   CHECK(run_cli("finetune --from " + root + "/pre --data " + text_file() + " --max-steps 2 --batch-size 3 "
                 "--nproc 2 --quiet").code == 2);
@@ -266,7 +278,7 @@ TEST_CASE("finetune on 2 Gloo ranks matches one process", "[nanochat][dist_train
 
 TEST_CASE("the launcher: a killed rank stops it and every other rank, nothing is left running",
           "[nanochat][dist_train][cli]") {
-  const std::string root = fresh_dir("muonlab_dist_launcher");
+  const std::string root = fresh_dir("muonlab_dist_launcher_" + std::to_string(::getpid()));
   const std::string log = root + "/launcher.log";
   const pid_t launcher = spawn_muonlab({"pretrain", "--preset", "tiny", "--tokenizer", "bytes", "--threads", "1",
                                         "--data", text_file(), "--run-dir", root + "/run", "--steps", "300",
@@ -294,4 +306,51 @@ TEST_CASE("the launcher: a killed rank stops it and every other rank, nothing is
   const std::string out = slurp(log);
   CHECK(out.find("rank 1 (pid") != std::string::npos);
   CHECK(out.find("rank 0 of 2") != std::string::npos);  // rank 0 stopped on its own, with its message
+}
+
+TEST_CASE("Ctrl-C under --nproc: every rank stops after the same step, rank 0 checkpoints, exit 130, and it resumes",
+          "[nanochat][dist_train][cli]") {
+  const std::string root = fresh_dir("muonlab_dist_sigint_" + std::to_string(::getpid()));
+  const std::string run = root + "/run";
+  ChildProcess child({MUONLAB_BINARY, "pretrain", "--preset", "tiny", "--tokenizer", "bytes", "--threads", "1",
+                      "--data", text_file(), "--run-dir", run, "--steps", "100000", "--dist-timeout", "20",
+                      "--nproc", "2", "--force"},
+                     root + "/launcher.log");
+  REQUIRE(child.started());
+  // Training is under way once metrics.csv has two evaluations after step 0 (tiny: every 10 steps).
+  const bool ready = child.wait_until(
+      [&] {
+        std::ifstream in(run + "/metrics.csv");
+        int lines = 0;
+        for (std::string l; std::getline(in, l);) ++lines;
+        return lines >= 4;
+      },
+      300);
+  INFO(child.output());
+  REQUIRE(ready);
+  child.signal_group(SIGINT);  // as a terminal's Ctrl-C: the launcher's group (the ranks have their own)
+  CHECK(child.wait() == 130);
+  const std::string out = child.output();
+  CHECK(out.find("interrupted by SIGINT at step") != std::string::npos);
+  CHECK(out.find("--resume") != std::string::npos);
+  CHECK(out.find("second signal") == std::string::npos);  // each rank got the signal once, from the launcher
+  CHECK(out.find("internal error") == std::string::npos);
+  CHECK(out.find("failed") == std::string::npos);  // no collective failed: the ranks agreed on where to stop
+  // No rank left running.
+  const auto at = out.find("pids ");
+  REQUIRE(at != std::string::npos);
+  std::stringstream ss(out.substr(at + 5, out.find(')', at) - at - 5));
+  int ranks = 0;
+  for (pid_t p; ss >> p; ++ranks) CHECK((kill(p, 0) == -1 && errno == ESRCH));
+  CHECK(ranks == 2);
+  REQUIRE(fs::exists(run + "/checkpoint.pt"));
+  // The checkpoint continues on one process: two more steps from where the ranks stopped.
+  const auto r = run_cli("pretrain --run-dir " + run + " --resume --stop-after 2 --threads 1 --quiet --json", "", false);
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j.at("start_step").get<int>() >= 20);
+  CHECK(j.at("steps").get<int>() == j.at("start_step").get<int>() + 2);
+  CHECK(j.at("initial_val_bpb").is_number());  // the ranks' run's initial evaluation, kept
+  fs::remove_all(root);
 }

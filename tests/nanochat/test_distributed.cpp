@@ -1,6 +1,7 @@
 // The c10d layer (nanochat/distributed.hpp): the torchrun/Slurm environment, and the collectives on two Gloo ranks.
 #include "nanochat/distributed.hpp"
 #include "dist_threads.hpp"
+#include "nanochat/interrupt.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -131,7 +132,8 @@ TEST_CASE("rank 0's gate: the others wait for it, and learn of its failure", "[n
     if (c.rank() == 0) {
       c.signal("prepared");
       c.signal("broken", "could not read the data");
-      c.signal("rejected", "--batch-size 3 does not split", true);
+      c.signal("rejected", "--batch-size 3 does not split", GateFailure::bad_input);
+      c.signal("stopped", "interrupted by SIGINT while preparing the data", GateFailure::interrupted);
       return;
     }
     c.wait_for("prepared", std::chrono::seconds(30));
@@ -148,13 +150,19 @@ TEST_CASE("rank 0's gate: the others wait for it, and learn of its failure", "[n
       check(1, "bad input passed on as bad input", std::string(e.what()).find("--batch-size 3") != std::string::npos);
     }
     try {
+      c.wait_for("stopped", std::chrono::seconds(30));
+      check(1, "wait_for threw although rank 0 was interrupted", false);
+    } catch (const Interrupted& e) {
+      check(1, "an interrupt passed on as an interrupt", std::string(e.what()).find("SIGINT") != std::string::npos);
+    }
+    try {
       c.wait_for("never", std::chrono::milliseconds(200));
       check(1, "wait_for a key never set threw", false);
     } catch (const DistError&) {
       check(1, "wait_for a key never set threw", true);
     }
   });
-  assert_all(check, 3);
+  assert_all(check, 4);
 }
 
 TEST_CASE("a rank that leaves makes the other's next collective fail with a clear message", "[nanochat][distributed]") {
