@@ -36,8 +36,8 @@ struct MarginReference {
 std::vector<MarginReference> margin_references(const toy::Classification<Real>& problem,
                                                const Real& spectral_rel_gap);
 
-/// The default bracket width for the spectral reference at the working precision: 10^(−0.4·digits), which the
-/// barrier method reaches before its Newton systems lose their accuracy near √ε (measured: README).
+/// The default bracket width for the spectral reference at the working precision: 10^(−0.4·digits) (at most
+/// 1e-60), which the barrier method reaches before its Newton systems lose their accuracy near √ε (README).
 Real default_spectral_gap();
 
 /// One norm's comparison of a classifier W with its reference.

@@ -1,8 +1,10 @@
 // Weight-decay limits from the budget solvers and the selection rule (weight_decay.hpp).
 #include "theory/weight_decay.hpp"
 
+#include "solvers/anchored_decay.hpp"
 #include "solvers/constrained_fit.hpp"
 #include "solvers/min_norm.hpp"
+#include "solvers/optimizer_base.hpp"
 #include "spectral/errors.hpp"
 #include "spectral/norms.hpp"
 #include "spectral/svd.hpp"
@@ -130,6 +132,26 @@ Real effective_radius(const solvers::Optimizer<Real>& opt, const toy::Problem<Re
     if (done) break;
   }
   return rho;
+}
+
+Real weight_decay_of(const solvers::Optimizer<Real>& opt) {
+  if (const auto* base = dynamic_cast<const solvers::OptimizerBase<Real>*>(&opt)) return base->weight_decay();
+  return Real(0);
+}
+
+std::vector<toy::Candidate<Real>> decay_candidates(const toy::Problem<Real>& problem,
+                                                   const solvers::Optimizer<Real>& opt, DecayCenter center,
+                                                   std::vector<DecayPrediction>* info) {
+  const Real lambda = weight_decay_of(opt);
+  if (!(lambda > Real(0))) throw InputError("weight decay: the optimizer has no decoupled decay (set wd > 0)");
+  std::vector<toy::Candidate<Real>> out;
+  for (const char* norm : {"max", "2"}) {
+    const Real rho = effective_radius(opt, problem, norm, lambda, center);
+    const DecayPrediction pr = predict_decay_limit(problem, norm, rho, center);
+    out.push_back({std::string(norm) + "_wd", pr.point});
+    if (info) info->push_back(pr);
+  }
+  return out;
 }
 
 }  // namespace muonlab::theory

@@ -30,8 +30,10 @@
 #include "solvers/optimizer.hpp"
 #include "spectral/scalar.hpp"
 #include "toy/problem.hpp"
+#include "toy/runner.hpp"
 
 #include <string>
+#include <vector>
 
 namespace muonlab::theory {
 
@@ -72,5 +74,14 @@ Real steady_step_norm(const solvers::Optimizer<Real>& opt, const MatR& g, const 
 /// to a fixed point: s depends on ‖G‖ only through normalization constants such as NS's ε).
 Real effective_radius(const solvers::Optimizer<Real>& opt, const toy::Problem<Real>& problem,
                       const std::string& norm, const Real& lambda, DecayCenter center);
+
+/// The decoupled decay coefficient of an optimizer from solvers::make_optimizer (0 when it has none).
+Real weight_decay_of(const solvers::Optimizer<Real>& opt);
+
+/// `muonlab bias` with decoupled decay: the predicted limits for the max-norm and the spectral budget of `opt`
+/// (budget = effective_radius in that norm) as candidates "max_wd" and "2_wd", with their predictions in `info`.
+std::vector<toy::Candidate<Real>> decay_candidates(const toy::Problem<Real>& problem,
+                                                   const solvers::Optimizer<Real>& opt, DecayCenter center,
+                                                   std::vector<DecayPrediction>* info = nullptr);
 
 }  // namespace muonlab::theory
