@@ -12,7 +12,7 @@
 // (b) exact fit (|τ|/ℓ < ρ): once c is within η_{t−1}(1 + λ|c*|) of c* = τ/ℓ it stays within the next band (a step
 //     toward c* has length η_t(1 ± λ c) and |λ c*| < 1); the claims use twice that band at the last step.
 // The radii are kept ≥ 20 % away from every row threshold (so |λ c*| ≤ 0.83 and the travel Σ η_t (1 − λ|c*|)
-// exceeds |c*| by far). The schedule is η_t = (3ρ/8)·q^t: its total travel is 33ρ (q = 0.985), which is all the
+// exceeds |c*| by far). The schedule is η_t = (3ρ/8)·q^t: its total travel is 25ρ (q = 0.985), which is all the
 // band argument needs on a finite horizon, and the band then shrinks geometrically.
 //
 // Tolerances live in one small function per claim (*_tolerance) so they are easy to adapt.

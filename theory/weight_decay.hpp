@@ -65,8 +65,8 @@ DecayPrediction predict_decay_limit(const toy::Problem<Real>& problem, const std
                                     DecayCenter center);
 
 /// The norm ("max", "2" or "F") of the step `opt` settles to when it sees the constant gradient g: a copy (state
-/// reset) is stepped with lr = 0 until the direction stops changing (at most max_steps); `residual` receives the
-/// last change relative to the norm (0 when it converged to rounding).
+/// reset) is stepped with lr = 0 until the norm stops changing (to rounding, or to 1e-20 relative; at most
+/// max_steps); `residual` receives the last relative change (0 when it converged).
 Real steady_step_norm(const solvers::Optimizer<Real>& opt, const MatR& g, const std::string& norm,
                       double* residual = nullptr, int max_steps = 4000);
 

@@ -50,7 +50,7 @@ TEST_CASE("frobenius_margin: two points, closed form", "[solvers][margin]") {
   CHECK(r.min_margin == Rational(1));
 }
 
-TEST_CASE("frobenius_margin: rational and MPFR agree; the optimum beats random classifiers", "[solvers][margin]") {
+TEST_CASE("frobenius_margin: rational and MPFR agree, and the optimum beats random classifiers", "[solvers][margin]") {
   MatQ x(3, 5);
   x << 1, -2, 3, 0, 1, 2, 1, -1, 1, -3, -1, 2, 1, 3, 1;
   const std::vector<int> labels{0, 1, 2, 1, 0};
