@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "solvers/anchored_decay.hpp"
 #include "solvers/optimizer.hpp"
+#include "solvers/optimizer_base.hpp"
 #include "solvers/step_size.hpp"
 #include "spectral/errors.hpp"
 #include "spectral/scalar.hpp"
@@ -78,9 +79,9 @@ int run_typed(const BiasArgs& a, const std::string& scalar_name) {
   auto candidates = ksample ? theory::reference_candidates(refs) : theory::candidate_solutions(problem);
   // Issue 19: with decoupled decay the limits are the budget points (theory/weight_decay.hpp), for one sample.
   std::vector<theory::DecayPrediction> decay;
-  bool has_decay = false;
+  const auto* base = dynamic_cast<const solvers::OptimizerBase<S>*>(opt.get());
+  const bool has_decay = base && base->weight_decay() != S(0);
   if constexpr (std::is_same_v<S, Real>) {
-    has_decay = theory::weight_decay_of(*opt) > Real(0);
     if (has_decay && !ksample) {
       const auto extra = theory::decay_candidates(problem, *opt, center, &decay);
       candidates.insert(candidates.end(), extra.begin(), extra.end());
@@ -213,6 +214,8 @@ int run_typed(const BiasArgs& a, const std::string& scalar_name) {
                  d.exact_fit ? "exact fit" : "constraint active", to_double(d.value), to_double(d.gap), a.decay_to);
     if (has_decay && ksample)
       fmt::print("(weight decay: the budget predictions are for one sample; none shown for k > 1)\n");
+    if (has_decay && a.exact)
+      fmt::print("(weight decay: the budget predictions are computed in MPFR; run without --exact to see them)\n");
     fmt::print("verdict: {} (relative tolerance {:g})\n", v.text, a.tol);
     if (!a.out.empty()) fmt::print("trajectory: {}\n", a.out);
   }

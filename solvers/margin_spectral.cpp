@@ -124,6 +124,7 @@ SpectralMargin<S> spectral_margin(const Mat<S>& x, const std::vector<int>& label
   // Centering stops when the Newton decrement λ²/2 is below this (affine invariant; quadratic convergence makes a
   // tight value cost one or two steps).
   const S center_tol = S(1) / S(1000000000L);
+  certify(z);  // the start is strictly feasible: a valid (wide) bracket even if no Newton step is allowed
   bool stalled = false;
   while (!stalled && out.newton_steps < max_newton_steps) {
     for (int inner = 0; inner < 100 && out.newton_steps < max_newton_steps; ++inner) {
