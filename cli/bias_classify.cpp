@@ -19,6 +19,10 @@ namespace muonlab::cli {
 namespace {
 
 nlohmann::json num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
+// Gaps, distances and certificate widths are convergence quantities (~1e-2) or the spectral bracket (>= 1e-60): a
+// double shows them; NaN (W = 0) becomes null.
+nlohmann::json num(const Real& x) { return num(to_double(x)); }
+double dbl(const Real& x) { return to_double(x); }
 
 std::string label(const std::string& norm) {
   return norm == "max" ? "max-norm" : norm == "2" ? "spectral" : "Frobenius";
@@ -27,7 +31,8 @@ std::string label(const std::string& norm) {
 }  // namespace
 
 int run_bias_classify(const ClassifyArgs& a) {
-  PrecisionScope scope(a.digits);
+  const spectral::Precision precision(a.digits);
+  auto scope = precision.scope();
   require_resolvable_tolerance("--tol", a.tol, to_double(ScalarTraits<Real>::epsilon()), a.digits);
   toy::Classification<Real> problem;
   std::string source;
@@ -56,7 +61,8 @@ int run_bias_classify(const ClassifyArgs& a) {
   auto opt = solvers::make_optimizer<Real>(a.optimizer);
   auto sched = solvers::make_step_size<Real>(a.schedule);
   // The references first: InputError (exit 2) when the data are not separable.
-  const std::vector<theory::MarginReference> refs = theory::margin_references(problem, theory::default_spectral_gap());
+  const std::vector<theory::MarginReference> refs =
+      theory::margin_references(problem, theory::default_spectral_gap(precision));
   toy::RunOptions ro;
   ro.steps = a.steps;
   ro.records = a.records;
@@ -72,8 +78,8 @@ int run_bias_classify(const ClassifyArgs& a) {
   std::vector<std::string> reached;
   std::size_t best = 0;
   for (std::size_t k = 0; k < cmp.size(); ++k) {
-    if (cmp[k].gap <= a.tol) reached.push_back(cmp[k].norm);
-    if (cmp[k].gap < cmp[best].gap) best = k;
+    if (cmp[k].defined && cmp[k].gap <= Real(a.tol)) reached.push_back(cmp[k].norm);
+    if (cmp[k].defined && (!cmp[best].defined || cmp[k].gap < cmp[best].gap)) best = k;
   }
   std::string verdict;
   if (run.diverged) {
@@ -81,7 +87,8 @@ int run_bias_classify(const ClassifyArgs& a) {
   } else if (!(margin > Real(0))) {
     verdict = fmt::format("does not separate the data (margin {:.4g})", to_double(margin));
   } else if (reached.empty()) {
-    verdict = fmt::format("none of them (closest: the {} max-margin, gap {:.3g})", label(cmp[best].norm), cmp[best].gap);
+    verdict = fmt::format("none of them (closest: the {} max-margin, gap {:.3g})", label(cmp[best].norm),
+                          dbl(cmp[best].gap));
   } else {
     verdict = "direction at the";
     for (std::size_t k = 0; k < reached.size(); ++k)
@@ -134,7 +141,8 @@ int run_bias_classify(const ClassifyArgs& a) {
                "cert. gap");
     for (std::size_t k = 0; k < refs.size(); ++k)
       fmt::print("{:<10} {:>14.8g} {:>14.8g} {:>11.3g} {:>11.3g} {:>11.2g}\n", label(refs[k].norm),
-                 to_double(refs[k].lower), cmp[k].normalized_margin, cmp[k].gap, cmp[k].distance, refs[k].rel_gap);
+                 to_double(refs[k].lower), dbl(cmp[k].normalized_margin), dbl(cmp[k].gap), dbl(cmp[k].distance),
+                 dbl(refs[k].rel_gap));
     fmt::print("(run = gamma(W_T)/|W_T| in that norm; gap = 1 - run/upper bound; distance: max norm to the LP's "
                "optimal face, spectral norm to the barrier's maximizer, Frobenius to W*_F)\n");
     for (const auto& r : refs) fmt::print("{:<10} {}\n", label(r.norm) + ":", r.method);

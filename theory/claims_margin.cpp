@@ -9,7 +9,11 @@
 // horizon times a margin (stated per claim); what is proven is only that a gap is ≥ 0 up to the references'
 // certified width (γ(W)/‖W‖ ≤ γ* for every W).
 //
-// Tolerances live in one small function per claim (*_tolerance) so they are easy to adapt.
+// Precision (docs/conventions.md). Errors and tolerances are Reals of the working precision. The convergence
+// tolerances are set by the runs (steps, schedule) and do not change with the precision; only their rounding parts
+// (Precision::tolerance) and the spectral reference's certified width (10^(−0.4·digits), capped at 1e-60) do. The
+// exact certificates (LP, QP) are compared with tolerance 0 in rationals, and the batch-1 identities to rounding at
+// every precision. Tolerances live in one small function per claim (*_tolerance).
 #include "solvers/margin.hpp"
 #include "solvers/optimizer.hpp"
 #include "solvers/step_size.hpp"
@@ -27,11 +31,18 @@ namespace muonlab::theory {
 namespace {
 
 using spectral::Rng;
-
-double eps_d() { return to_double(ScalarTraits<Real>::epsilon()); }
+using spectral::rounding::kProducts;
+using spectral::rounding::kSvd;
+using spectral::to_scientific;
 
 std::string where(const ClaimSettings& s, int t, const std::string& what) {
   return "seed " + std::to_string(s.seed) + " trial " + std::to_string(t) + ": " + what;
+}
+
+/// The rounding of a normalized margin γ(W)/‖W‖ or of a norm ratio formed at the working precision: a spectral
+/// norm (Jacobi SVD of a K×n matrix) and a few quotients, 100·(K+n)·u relative (rounding::kSvd).
+Real rounding_of_margins(const spectral::Precision& precision, int classes, Eigen::Index n) {
+  return precision.tolerance(static_cast<double>(classes + n), kSvd);
 }
 
 toy::Classification<Real> instance(const ClaimSettings& s, int trial, int classes, Eigen::Index n,
@@ -49,10 +60,11 @@ toy::Classification<Real> instance(const ClaimSettings& s, int trial, int classe
 // ---- margin-references -------------------------------------------------------------------------------------------
 
 /// Why this tolerance: the exact parts (LP, QP) are compared in rationals and must agree exactly; a comparison that
-/// involves the spectral reference may be off by its certified relative width; every norm or square root formed
-/// at the working precision adds 64(K+n)ε relative.
-double references_tolerance(const MarginReference& spectral_ref, int classes, Eigen::Index n) {
-  return spectral_ref.rel_gap + 64.0 * static_cast<double>(classes + n) * eps_d();
+/// involves the spectral reference may be off by its certified relative width; the norms and square roots formed
+/// at the working precision (a spectral norm of a K×n matrix, a quotient) add 100·(K+n)·u relative (rounding::kSvd).
+Real references_tolerance(const spectral::Precision& precision, const MarginReference& spectral_ref, int classes,
+                          Eigen::Index n) {
+  return spectral_ref.rel_gap + rounding_of_margins(precision, classes, n);
 }
 
 class ReferencesClaim : public Claim {
@@ -69,40 +81,43 @@ public:
   Measurement measure(const ClaimSettings& s) const override {
     Measurement m;
     m.exact = false;  // the spectral reference is rounded; the rational parts are compared with tolerance 0
-    double widest = 0;
+    const Real requested = default_spectral_gap(s.precision);
+    Real widest = 0;
     for (int t = 0; t < s.trials; ++t) {
       Rng pick(s.seed, 19500 + static_cast<std::uint64_t>(t));
       const int k = t % 2 == 0 ? 2 : 3;
       const Eigen::Index n = pick.integer(2, 4), samples = pick.integer(k + 1, 7);
       const toy::Classification<Real> p = instance(s, t, k, n, samples, 19500);
-      const std::vector<MarginReference> refs = margin_references(p, default_spectral_gap());
+      const std::vector<MarginReference> refs = margin_references(p, requested);
       const MarginReference &rmax = refs[0], &r2 = refs[1], &rf = refs[2];
       widest = std::max(widest, r2.rel_gap);
       const std::string inst = fmt::format("K={} n={} N={}", k, n, samples);
-      const double tol = references_tolerance(r2, k, n);
+      const Real tol = references_tolerance(s.precision, r2, k, n);
       // Exact certificates: the LP and QP values equal their dual bounds in rationals (rel_gap is exactly 0).
-      m.record(rmax.rel_gap, 0.0, where(s, t, inst + ": LP value = LP-dual bound"));
-      m.record(rf.rel_gap, 0.0, where(s, t, inst + ": QP value = dual bound"));
+      m.record(rmax.rel_gap, 0, where(s, t, inst + ": LP value = LP-dual bound"), "LP primal-dual gap (rel., exact)");
+      m.record(rf.rel_gap, 0, where(s, t, inst + ": QP value = dual bound"), "QP primal-dual gap (rel., exact)");
       // The barrier method reached the requested width.
-      m.record(r2.rel_gap, to_double(default_spectral_gap()), where(s, t, inst + ": spectral bracket width"));
-      // Norm chain: ‖W‖max ≤ ‖W‖2 ≤ ‖W‖F ≤ √rank ‖W‖2 and ‖W‖F ≤ √(Kn) ‖W‖max.
+      m.record(r2.rel_gap, requested, where(s, t, inst + ": spectral bracket width"), "spectral bracket width (rel.)");
+      // Norm chain: ‖W‖max ≤ ‖W‖2 ≤ ‖W‖F ≤ √rank ‖W‖2 and ‖W‖F ≤ √(Kn) ‖W‖max; each recorded as the relative
+      // excess of the smaller margin over the larger (0 when the chain holds).
       const Real sr = sqrt(Real(std::min<long>(k, n))), skn = sqrt(Real(static_cast<long>(k) * n));
-      m.record(std::max(0.0, to_double(Real((r2.lower - rmax.upper) / rmax.upper))), tol,
-               where(s, t, inst + ": gamma_max >= gamma_2"));
-      m.record(std::max(0.0, to_double(Real((rf.lower - r2.upper) / r2.upper))), tol,
-               where(s, t, inst + ": gamma_2 >= gamma_F"));
-      m.record(std::max(0.0, to_double(Real((r2.lower / sr - rf.upper) / rf.upper))), tol,
-               where(s, t, inst + ": gamma_F >= gamma_2/sqrt(rank)"));
-      m.record(std::max(0.0, to_double(Real((rmax.lower / skn - rf.upper) / rf.upper))), tol,
-               where(s, t, inst + ": gamma_F >= gamma_max/sqrt(Kn)"));
-      if (k == 2)  // γ*_2 = γ*_F for two classes: the barrier against the exact QP.
-        m.record(std::max({0.0, to_double(Real((r2.lower - rf.lower) / rf.lower)),
-                           to_double(Real((rf.lower - r2.upper) / rf.lower))}),
-                 64.0 * static_cast<double>(k + n) * eps_d(), where(s, t, inst + ": K=2: gamma_F in the spectral bracket"));
+      const auto excess = [](const Real& small, const Real& large) {
+        return std::max(Real(0), Real((small - large) / large));
+      };
+      const std::string chain = "excess over the norm chain (rel.)";
+      m.record(excess(r2.lower, rmax.upper), tol, where(s, t, inst + ": gamma_max >= gamma_2"), chain);
+      m.record(excess(rf.lower, r2.upper), tol, where(s, t, inst + ": gamma_2 >= gamma_F"), chain);
+      m.record(excess(Real(r2.lower / sr), rf.upper), tol, where(s, t, inst + ": gamma_F >= gamma_2/sqrt(rank)"),
+               chain);
+      m.record(excess(Real(rmax.lower / skn), rf.upper), tol, where(s, t, inst + ": gamma_F >= gamma_max/sqrt(Kn)"),
+               chain);
+      if (k == 2)  // γ*_2 = γ*_F for two classes: the barrier against the exact QP (rounding of both margins only).
+        m.record(std::max({Real(0), Real((r2.lower - rf.lower) / rf.lower), Real((rf.lower - r2.upper) / rf.lower)}),
+                 rounding_of_margins(s.precision, k, n), where(s, t, inst + ": K=2: gamma_F in the spectral bracket"),
+                 "distance of gamma*_F outside the spectral bracket (rel.)");
     }
     m.trials = s.trials;
-    m.note = "widest spectral bracket " + muonlab::to_string(widest, 3) + " (requested " +
-             muonlab::to_string(to_double(default_spectral_gap()), 3) + ")";
+    m.note = "widest spectral bracket " + to_scientific(widest, 3) + " (requested " + to_scientific(requested, 3) + ")";
     return m;
   }
 };
@@ -121,9 +136,14 @@ struct DynamicsSetup {
   Eigen::Index n = 4, samples = 8;
 };
 
-/// Why this tolerance: the convergence of the normalized margin is measured, not proven, at this horizon (header);
-/// gap_tol is about 2–3 x the largest gap seen on seeds 1–5 at the default horizon, plus the reference's width.
-double dynamics_tolerance(const DynamicsSetup& d, const MarginReference& ref) { return d.gap_tol + ref.rel_gap; }
+/// Why this tolerance: the convergence of the normalized margin is measured, not proven, at this horizon (header):
+/// gap_tol is set by the run (steps, schedule), about 2–3 x the largest gap seen on seeds 1–5 at the default
+/// horizon, and does not change with the precision. To it are added the reference's certified width and the
+/// rounding of the normalized margin at the working precision (the parts that scale with the precision).
+Real dynamics_tolerance(const spectral::Precision& precision, const DynamicsSetup& d, const MarginReference& ref,
+                        int classes, Eigen::Index n) {
+  return Real(d.gap_tol) + ref.rel_gap + rounding_of_margins(precision, classes, n);
+}
 
 class DynamicsClaim : public Claim {
 public:
@@ -133,11 +153,11 @@ public:
   int default_trials() const override { return 2; }
   Measurement measure(const ClaimSettings& s) const override {
     Measurement m;
-    double worst_gap = 0, best_gap = INFINITY, worst_dist = 0;
+    Real worst_gap = 0, best_gap = std::numeric_limits<Real>::infinity(), worst_dist = 0;
     std::string others;
     for (int t = 0; t < s.trials; ++t) {
       const toy::Classification<Real> p = instance(s, t, d_.classes, d_.n, d_.samples, 19600);
-      const std::vector<MarginReference> refs = margin_references(p, default_spectral_gap());
+      const std::vector<MarginReference> refs = margin_references(p, default_spectral_gap(s.precision));
       const std::size_t own = d_.norm == "max" ? 0 : d_.norm == "2" ? 1 : 2;
       auto opt = solvers::make_optimizer<Real>(d_.optimizer);
       auto sched = solvers::make_step_size<Real>(d_.schedule);
@@ -147,34 +167,45 @@ public:
       const toy::ClassificationRun<Real> run = toy::run_classification<Real>(
           p, *opt, [&](long k) { return sched->at(k); }, toy::BatchSpec{}, ro, MatR(), d_.normalize);
       const std::string inst = fmt::format("K={} n={} N={}, {} steps", p.classes, p.n(), p.samples(), d_.steps);
-      if (run.diverged) {
-        m.record(INFINITY, 1.0, where(s, t, inst + ": the run diverged"));
+      if (run.diverged || !all_finite(run.final_w)) {  // a failed check, never a NaN passed on
+        m.record(1, 0, where(s, t, inst + ": the run diverged"), "diverged runs");
         continue;
       }
       const std::vector<MarginComparison> cmp = compare_margins(p, refs, run.final_w);
-      const double gap = cmp[own].gap, tol = dynamics_tolerance(d_, refs[own]);
+      if (!cmp[own].defined) {  // W_T = 0: no direction at all
+        m.record(1, 0, where(s, t, inst + ": W_T = 0"), "runs without a direction (W_T = 0)");
+        continue;
+      }
+      const Real gap = cmp[own].gap, tol = dynamics_tolerance(s.precision, d_, refs[own], p.classes, p.n());
       worst_gap = std::max(worst_gap, gap);
       best_gap = std::min(best_gap, gap);
-      m.record(gap, tol, where(s, t, inst + fmt::format(": {}-margin gap", d_.norm)));
-      // A normalized margin never exceeds the max-margin of its norm (up to the reference's certified width).
+      m.record(std::max(Real(0), gap), tol, where(s, t, inst + fmt::format(": {}-margin gap", d_.norm)),
+               "gap to gamma*_" + d_.norm + " (rel.)");
+      // A normalized margin never exceeds the max-margin of its norm, up to the reference's certified width and the
+      // rounding of the margin: a side condition (the sign of the gap is the only proven part).
       for (const MarginComparison& c : cmp) {
         const MarginReference& r = refs[c.norm == "max" ? 0 : c.norm == "2" ? 1 : 2];
-        m.record(std::max(0.0, -c.gap), r.rel_gap + 64.0 * static_cast<double>(p.classes + p.n()) * eps_d(),
-                 where(s, t, inst + ": gamma(W)/|W|_" + c.norm + " <= gamma*_" + c.norm));
+        m.require(std::max(Real(0), Real(-c.gap)), r.rel_gap + rounding_of_margins(s.precision, p.classes, p.n()),
+                  where(s, t, inst + ": gamma(W)/|W|_" + c.norm + " <= gamma*_" + c.norm),
+                  "excess of gamma(W)/|W|_" + c.norm + " over gamma*_" + c.norm + " (rel.)");
       }
       if (d_.distance_tol > 0 && d_.norm != "2") {
         worst_dist = std::max(worst_dist, cmp[own].distance);
-        m.record(cmp[own].distance, d_.distance_tol,
+        // Measured like gap_tol (set by the run), plus the rounding of the distance.
+        m.record(cmp[own].distance, Real(d_.distance_tol) + rounding_of_margins(s.precision, p.classes, p.n()),
                  where(s, t, inst + (d_.norm == "max" ? ": max-norm distance to the LP's optimal face"
-                                                      : ": Frobenius distance to W*_F")));
+                                                      : ": Frobenius distance to W*_F")),
+                 d_.norm == "max" ? "max-norm distance to the LP's optimal face" : "Frobenius distance to W*_F");
       }
       if (t == 0)
-        others = fmt::format("trial 0 gaps: max {:.3g}, 2 {:.3g}, F {:.3g}", cmp[0].gap, cmp[1].gap, cmp[2].gap);
+        others = "trial 0 gaps: max " + to_scientific(cmp[0].gap, 3) + ", 2 " + to_scientific(cmp[1].gap, 3) +
+                 ", F " + to_scientific(cmp[2].gap, 3);
     }
     m.trials = s.trials;
-    m.note = fmt::format("own-norm gap in [{:.3g}, {:.3g}] after {} steps (allowed {}); {}{}", best_gap, worst_gap,
-                         d_.steps, d_.gap_tol, others,
-                         worst_dist > 0 ? fmt::format("; direction distance <= {:.3g}", worst_dist) : std::string());
+    m.note = "own-norm gap in [" + to_scientific(best_gap, 3) + ", " + to_scientific(worst_gap, 3) + "] after " +
+             std::to_string(d_.steps) + " steps (allowed " + muonlab::to_string(d_.gap_tol, 3) +
+             ", set by the run); " + others +
+             (worst_dist > 0 ? "; direction distance <= " + to_scientific(worst_dist, 3) : std::string());
     return m;
   }
 
@@ -185,10 +216,11 @@ private:
 // ---- margin-batch1 -----------------------------------------------------------------------------------------------
 
 /// Why these tolerances: the per-sample identities hold exactly in real arithmetic; the iterate is a sum of T
-/// steps of size ≤ η0, each rounded at O(ε) relative (plus the O((K+n)ε) of the normalized direction for Muon), so
-/// 64·T·(K+n)·ε relative to Σ η_t covers it.
-double batch1_tolerance(long steps, int classes, Eigen::Index n) {
-  return 64.0 * static_cast<double>(steps) * static_cast<double>(classes + n) * eps_d();
+/// steps of size η_t, each rounded at O(u) relative (plus the O((K+n)u) of the polar factor for Muon), so relative
+/// to Σ η_t the error is at most T·(K+n)·u times a small constant: rounding::kProducts (64) covers the sums and the
+/// rank-one polar factor. A real comparison at every precision (u of the working precision, never 0).
+Real batch1_tolerance(const spectral::Precision& precision, long steps, int classes, Eigen::Index n) {
+  return precision.tolerance(static_cast<double>(steps) * static_cast<double>(classes + n), kProducts);
 }
 
 class BatchOneClaim : public Claim {
@@ -202,7 +234,7 @@ public:
            "misclassify x2; full-batch SignGD and Muon reach positive normalized margins";
   }
   int default_trials() const override { return 1; }
-  Measurement measure(const ClaimSettings&) const override {
+  Measurement measure(const ClaimSettings& s) const override {
     Measurement m;
     const toy::Classification<Real> p = toy::batch_one_counterexample<Real>();
     const long steps = 300;  // 100 epochs
@@ -239,21 +271,24 @@ public:
         pred += sched->at(k) * step;
         total += sched->at(k);
       }
-      const double tol = batch1_tolerance(steps, p.classes, p.n());
-      m.record(to_double(Real(spectral::norm_max(MatR(run.final_w - pred)) / total)), tol,
-               std::string(name) + " batch 1: W_T = sum_t eta_t D_{i_t}");
-      // The epoch direction D = Σ_i D_i misclassifies x2: its margin is negative.
-      const Real dmargin = p.margin(pred);
-      m.record(dmargin < Real(0) ? 0.0 : 1.0, 0.5, std::string(name) + " batch 1: the limit direction misclassifies");
+      m.record(Real(spectral::norm_max(MatR(run.final_w - pred)) / total),
+               batch1_tolerance(s.precision, steps, p.classes, p.n()),
+               std::string(name) + " batch 1: W_T = sum_t eta_t D_{i_t}",
+               "|W_T - sum_t eta_t D_{i_t}|max / sum_t eta_t");
+      // The epoch direction D = Σ_i D_i misclassifies x2: its normalized margin is negative (recorded as the
+      // shortfall, max(0, margin), against 0; the value is −4 (SignSGD) or −0.062 (Muon), far from rounding).
+      const Real dmargin = p.margin(pred) / spectral::norm_frobenius(pred);
+      m.require(std::max(Real(0), dmargin), 0, std::string(name) + " batch 1: the limit direction misclassifies",
+                "normalized margin of the batch-1 limit (must be < 0)");
       // Full batch reaches a positive normalized margin on the same data (the data are separable).
       auto full = solvers::make_optimizer<Real>(name);
       const toy::ClassificationRun<Real> fr =
           toy::run_classification<Real>(p, *full, [&](long k) { return sched->at(k); }, toy::BatchSpec{}, ro);
-      const Real fm = p.margin(fr.final_w);
-      m.record(fm > Real(0) ? 0.0 : 1.0, 0.5, std::string(name) + " full batch: positive margin");
-      note += fmt::format("{}: batch-1 margin/|W| {:.4g}, full-batch {:.4g}; ", name,
-                          to_double(Real(dmargin / spectral::norm_frobenius(pred))),
-                          to_double(Real(fm / spectral::norm_frobenius(fr.final_w))));
+      const Real fm = p.margin(fr.final_w) / spectral::norm_frobenius(fr.final_w);
+      m.require(std::max(Real(0), Real(-fm)), 0, std::string(name) + " full batch: positive margin",
+                "minus the normalized full-batch margin (must be < 0)");
+      note += std::string(name) + ": batch-1 margin/|W| " + to_scientific(dmargin, 4) + ", full-batch " +
+              to_scientific(fm, 4) + "; ";
     }
     m.trials = 1;
     m.note = note + "(Frobenius-normalized margins)";

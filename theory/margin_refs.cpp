@@ -13,11 +13,12 @@
 
 namespace muonlab::theory {
 
-Real default_spectral_gap() {
-  // The barrier's Newton systems have condition ~τ², so its certified width stalls near √ε (measured: 5e-25 at 50
+Real default_spectral_gap(const spectral::Precision& precision) {
+  // The barrier's Newton systems have condition ~τ², so its certified width stalls near √u (measured: 5e-25 at 50
   // digits); 10^(−0.4·digits) is reached with room to spare. Capped at 1e-60: every comparison that uses the
   // spectral reference is a convergence check far above that, and the barrier needs ~one centering per 1.3 digits.
-  return pow(Real(10), -Real(std::min(60L, static_cast<long>(real_digits() * 2 / 5))));
+  auto scope = precision.scope();
+  return pow(Real(10), -Real(std::min(60L, static_cast<long>(precision.digits() * 2 / 5))));
 }
 
 std::vector<MarginReference> margin_references(const toy::Classification<Real>& problem,
@@ -34,7 +35,7 @@ std::vector<MarginReference> margin_references(const toy::Classification<Real>& 
     r.exact = true;
     r.lower = Real(lp.margin);
     r.upper = Real(lp.upper);
-    r.rel_gap = to_double(Rational((lp.upper - lp.margin) / lp.upper));
+    r.rel_gap = Real(Rational((lp.upper - lp.margin) / lp.upper));
     r.w = mat_cast<Real>(lp.w);
     r.w /= spectral::norm_max(r.w);
     out.push_back(r);
@@ -48,7 +49,7 @@ std::vector<MarginReference> margin_references(const toy::Classification<Real>& 
                "dual" + (sp.converged ? "" : " (stopped before the requested width)");
     r.lower = sp.lower;
     r.upper = sp.upper;
-    r.rel_gap = to_double(sp.rel_gap);
+    r.rel_gap = sp.rel_gap;
     r.w = sp.w / spectral::norm_spectral(sp.w);
     out.push_back(r);
   }
@@ -62,7 +63,7 @@ std::vector<MarginReference> margin_references(const toy::Classification<Real>& 
     r.exact = true;
     r.lower = Real(1) / sqrt(Real(qp.norm_sq));  // γ*_F = 1/‖W*‖F
     r.upper = sqrt(Real(qp.upper_sq));
-    r.rel_gap = to_double(Rational(Rational(1) - Rational(1) / (qp.upper_sq * qp.norm_sq)));  // 0 at the optimum
+    r.rel_gap = Real(Rational(Rational(1) - Rational(1) / (qp.upper_sq * qp.norm_sq)));  // 0 at the optimum
     r.w = mat_cast<Real>(qp.w);
     r.w /= spectral::norm_frobenius(r.w);
     out.push_back(r);
@@ -74,7 +75,7 @@ std::vector<MarginComparison> compare_margins(const toy::Classification<Real>& p
                                               const std::vector<MarginReference>& refs, const MatR& w) {
   std::vector<MarginComparison> out;
   const Real m = problem.margin(w);
-  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Real nan = std::numeric_limits<Real>::quiet_NaN();
   for (const MarginReference& r : refs) {
     MarginComparison c;
     c.norm = r.norm;
@@ -82,21 +83,21 @@ std::vector<MarginComparison> compare_margins(const toy::Classification<Real>& p
                     : r.norm == "2" ? spectral::norm_spectral(w)
                                     : spectral::norm_frobenius(w);
     if (!(nw > Real(0))) {
+      c.defined = false;
       c.normalized_margin = c.gap = c.distance = nan;
       out.push_back(c);
       continue;
     }
     const Real nm = m / nw;
-    c.normalized_margin = to_double(nm);
-    c.gap = to_double(Real((r.upper - nm) / r.upper));
+    c.normalized_margin = nm;
+    c.gap = (r.upper - nm) / r.upper;
     const MatR v = w / nw;
     if (r.norm == "max") {
-      c.distance = to_double(solvers::max_norm_face_distance<Real>(problem.x, problem.labels, problem.classes,
-                                                                    r.lower, v));
+      c.distance = solvers::max_norm_face_distance<Real>(problem.x, problem.labels, problem.classes, r.lower, v);
     } else if (r.norm == "2") {
-      c.distance = to_double(spectral::norm_spectral(MatR(v - r.w)));
+      c.distance = spectral::norm_spectral(MatR(v - r.w));
     } else {
-      c.distance = to_double(spectral::norm_frobenius(MatR(v - r.w)));
+      c.distance = spectral::norm_frobenius(MatR(v - r.w));
     }
     out.push_back(c);
   }

@@ -12,6 +12,7 @@
 // of uniqueness.
 #pragma once
 
+#include "spectral/precision.hpp"
 #include "spectral/scalar.hpp"
 #include "toy/classification.hpp"
 
@@ -26,7 +27,7 @@ struct MarginReference {
   bool exact = false;   // value and certificate in exact rationals
   Real lower{0};        // certified γ* ≥ lower (the normalized margin of the solver's maximizer)
   Real upper{0};        // certified γ* ≤ upper (the dual certificate)
-  double rel_gap = 0;   // (upper − lower)/upper: 0 for the exact solvers
+  Real rel_gap{0};      // (upper − lower)/upper: exactly 0 for the exact solvers (working precision, never double)
   MatR w;               // the solver's maximizer, normalized to ‖W‖ = 1 in its norm
   Real gamma() const { return lower; }
 };
@@ -36,17 +37,18 @@ struct MarginReference {
 std::vector<MarginReference> margin_references(const toy::Classification<Real>& problem,
                                                const Real& spectral_rel_gap);
 
-/// The default bracket width for the spectral reference at the working precision: 10^(−0.4·digits) (at most
-/// 1e-60), which the barrier method reaches before its Newton systems lose their accuracy near √ε (README).
-Real default_spectral_gap();
+/// The default bracket width for the spectral reference at `precision`: 10^(−0.4·digits) (at most 1e-60), which the
+/// barrier method reaches before its Newton systems lose their accuracy near √u (README). A Real of that precision.
+Real default_spectral_gap(const spectral::Precision& precision);
 
-/// One norm's comparison of a classifier W with its reference.
+/// One norm's comparison of a classifier W with its reference, in the working precision.
 struct MarginComparison {
   std::string norm;
-  double normalized_margin = 0;  // γ(W)/‖W‖
-  double gap = 0;                // (upper − γ(W)/‖W‖)/upper ≥ 0 up to rounding: how far from the max-margin
-  double distance = 0;           // see the header: to the unique maximizer (F), to the optimal face (max, in max
-                                 // norm), to the barrier's maximizer (2, spectral norm); NaN for W = 0
+  bool defined = true;       // false for W = 0 (no direction): the three numbers below are then NaN
+  Real normalized_margin{0};  // γ(W)/‖W‖
+  Real gap{0};                // (upper − γ(W)/‖W‖)/upper ≥ 0 up to rounding: how far from the max-margin
+  Real distance{0};           // see the header: to the unique maximizer (F), to the optimal face (max, in max
+                              // norm), to the barrier's maximizer (2, spectral norm)
 };
 
 /// `W` against each reference (same order as `refs`).
