@@ -41,7 +41,7 @@ std::string finetuning_text(std::size_t bytes) {
 }
 
 // Directories of their own per test process (CTest may run test cases in parallel).
-std::string unique_dir(const std::string& name) { return fresh_dir(name + "_" + std::to_string(::getpid())); }
+std::string unique_dir(const std::string& name) { return fresh_dir(name); }  // fresh_dir appends the process id
 
 struct Fixture {
   std::string root, pretrained, data;
