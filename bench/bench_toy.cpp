@@ -26,7 +26,7 @@ const std::vector<std::string> kToyClaims = {"lemma-d1",       "thm-3.1",       
 
 void BM_VerifyToyClaims(benchmark::State& state) {
   theory::ClaimSettings s;
-  s.digits = 50;
+  s.precision = spectral::Precision(50);
   std::vector<std::string> ids;
   for (const auto& c : theory::all_claims())
     for (const auto& id : kToyClaims)

@@ -1,6 +1,7 @@
 // muonlab spectrum: singular values, norms, stable rank, SVD entropy and (optionally) the polar factor of a matrix.
 #include "cli/commands.hpp"
 #include "spectral/errors.hpp"
+#include "spectral/precision.hpp"
 #include "spectral/scalar.hpp"
 #include "spectral/spectrum_report.hpp"
 #include "spectral/text_io.hpp"
@@ -82,7 +83,8 @@ int run(const SpectrumArgs& a) {
   if (a.digits == 0) {
     r = spectral::spectrum_report(read_matrix_file<double>(a.matrix), opt);
   } else {
-    PrecisionScope scope(a.digits);
+    const spectral::Precision precision(a.digits);
+    auto scope = precision.scope();  // the one MPFR scope: the matrix is parsed and analysed at this precision
     r = spectral::spectrum_report(read_matrix_file<Real>(a.matrix), opt);
   }
   if (a.json) std::cout << to_json(r).dump(2) << '\n';

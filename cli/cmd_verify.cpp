@@ -1,5 +1,6 @@
 // muonlab verify: runs the registry of claims and reports a verdict per claim.
 #include "cli/commands.hpp"
+#include "spectral/precision.hpp"
 #include "spectral/scalar.hpp"
 #include "theory/registry.hpp"
 
@@ -21,13 +22,19 @@ struct VerifyArgs {
   bool list = false;
 };
 
+/// Errors and tolerances are printed from the working precision, never through double: 3.20e-2871 stays itself.
+std::string sci(const Real& x, unsigned significant) { return spectral::to_scientific(x, significant); }
+
 nlohmann::json to_json(const theory::ClaimResult& r) {
+  // max_error and tolerance are decimal strings (docs/conventions.md: multiprecision numbers in JSON are strings),
+  // since they can lie far outside the range of a JSON/double number; `quantity` says what they measure.
   nlohmann::json j{{"id", r.id},
                    {"statement", r.statement},
                    {"digits", r.digits},
                    {"trials", r.measured.trials},
-                   {"max_error", r.measured.max_error},
-                   {"tolerance", r.measured.tolerance},
+                   {"max_error", sci(r.measured.max_error, 6)},
+                   {"tolerance", sci(r.measured.tolerance, 6)},
+                   {"quantity", r.measured.quantity},
                    {"verdict", theory::to_string(r.verdict)},
                    {"holds", r.holds()},
                    {"exact", r.measured.exact},
@@ -45,7 +52,7 @@ int run(const VerifyArgs& a) {
     return kOk;
   }
   theory::ClaimSettings s;
-  s.digits = a.digits;
+  s.precision = spectral::Precision(a.digits);
   s.trials = a.trials;
   s.seed = a.seed;
   std::vector<theory::ClaimResult> results;
@@ -65,12 +72,14 @@ int run(const VerifyArgs& a) {
     out["summary"] = {{"claims", results.size()}, {"violated", violated}, {"inconclusive", inconclusive}};
     std::cout << out.dump(2) << '\n';
   } else {
-    fmt::print("{:<22} {:>6} {:>12} {:>12}  {:<12} {}\n", "claim", "trials", "max_error", "tolerance", "verdict",
-               "note");
+    // Each row: the reported check's value and its own allowance, in the unit `measures` names.
+    fmt::print("{:<22} {:>6} {:>11} {:>11}  {:<12} {}\n", "claim", "trials", "max_error", "tolerance", "verdict",
+               "measures | note");
     for (const auto& r : results) {
-      std::string note = r.reason.empty() ? r.measured.note : r.reason;
-      fmt::print("{:<22} {:>6} {:>12.3e} {:>12.3e}  {:<12} {}\n", r.id, r.measured.trials, r.measured.max_error,
-                 r.measured.tolerance, theory::to_string(r.verdict), note);
+      const std::string note = r.reason.empty() ? r.measured.note : r.reason;
+      fmt::print("{:<22} {:>6} {:>11} {:>11}  {:<12} {}{}\n", r.id, r.measured.trials, sci(r.measured.max_error, 3),
+                 sci(r.measured.tolerance, 3), theory::to_string(r.verdict), r.measured.quantity,
+                 note.empty() ? std::string() : " | " + note);
       if (!r.holds()) fmt::print("{:<22} witness: {}\n", "", r.measured.witness);
     }
     fmt::print("{} claim(s) ran at {} digits (seed {}): {} hold, {} violated, {} inconclusive\n", results.size(),

@@ -2,6 +2,7 @@
 // sweep repeats (pretrained weights, tokenizer, encoded texts, the pretrained model's evaluations), the update
 // statistics, then finetune() itself.
 #include "nanochat/finetune.hpp"
+#include "nanochat/probes.hpp"
 
 #include "nanochat/checkpoint.hpp"
 #include "nanochat/data.hpp"
@@ -332,7 +333,7 @@ std::shared_ptr<const Pretrained> cached_pretrained(const std::string& from) {
       p->weights.emplace_back(np.key(), np.value().detach().to(torch::kCPU).clone());
     for (const NamedMatrix& m : hidden_matrices(lm.model)) {
       const torch::Tensor w = m.weight.detach().to(torch::kCPU, torch::kFloat64).clone();
-      const double smax = at::linalg_svdvals(w).max().item<double>();
+      const double smax = singular_values(w)[0].item<double>();
       p->hidden_norms[m.name] = {w.abs().max().item<double>(), smax};
       p->hidden64[m.name] = w;
     }
@@ -464,7 +465,7 @@ MatrixUpdate update_stats(const std::string& name, const std::string& kind, int 
     u.norm_max = u.norm_spectral = u.norm_frobenius = u.stable_rank = u.rel_max = u.rel_spectral = nan;
     return u;
   }
-  const torch::Tensor s = at::linalg_svdvals(dw).contiguous();  // float64 (dw is float64)
+  const torch::Tensor s = singular_values(dw);  // float64, descending
   const std::vector<double> sigma(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
   u.norm_max = dw.abs().max().item<double>();
   u.norm_spectral = sigma.empty() ? 0.0 : *std::max_element(sigma.begin(), sigma.end());

@@ -1,5 +1,7 @@
 #include "nanochat/model.hpp"
 
+#include "nanochat/fused_ops.hpp"
+
 #include <cmath>
 #include <limits>
 
@@ -9,9 +11,10 @@ namespace muonlab::nanochat {
 
 torch::Tensor rms_norm(const torch::Tensor& x) {
   // F.rms_norm(x, (C,)) with eps=None uses the dtype's machine epsilon; the statistics run in float32.
+  // torch::rms_norm: one fused kernel on CUDA (the arithmetic x·rsqrt(mean(x²) + eps) written out is 5 passes).
   const double eps = std::numeric_limits<float>::epsilon();
-  const torch::Tensor xf = x.to(torch::kFloat32);
-  return (xf * torch::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps)).to(x.scalar_type());
+  const torch::Tensor xf = x.scalar_type() == torch::kFloat64 ? x : x.to(torch::kFloat32);
+  return torch::rms_norm(xf, {xf.size(-1)}, /*weight=*/std::nullopt, eps).to(x.scalar_type());
 }
 
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, bool bf16) {
@@ -31,6 +34,22 @@ torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, con
   const torch::Tensor y1 = x1 * c + x2 * s;
   const torch::Tensor y2 = x2 * c - x1 * s;
   return torch::cat({y1, y2}, 3);
+}
+
+torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  // scale 1/√D is SDPA's default; no dropout.
+  return torch::scaled_dot_product_attention(q, k, v, /*attn_mask=*/{}, /*dropout_p=*/0.0, /*is_causal=*/true);
+}
+
+torch::Tensor causal_attention_reference(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  const int64_t T = q.size(2);
+  // The softmax in float32 at least (float64 inputs stay float64).
+  const auto acc = q.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+  torch::Tensor att = torch::matmul(q, k.transpose(-2, -1)).to(acc) / std::sqrt(double(q.size(3)));
+  const torch::Tensor future = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(q.device()))
+                                   .triu(1);  // (T, T): true above the diagonal
+  att = att.masked_fill(future, -std::numeric_limits<float>::infinity()).softmax(-1).to(v.scalar_type());
+  return torch::matmul(att, v);  // (B, H, T, D)
 }
 
 namespace {
@@ -53,21 +72,21 @@ CausalSelfAttentionImpl::CausalSelfAttentionImpl(const ModelConfig& c)
 }
 
 torch::Tensor CausalSelfAttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& cos,
-                                               const torch::Tensor& sin, bool bf16) {
+                                               const torch::Tensor& sin, const ComputeMode& mode) {
   const int64_t B = x.size(0), T = x.size(1);
+  const bool bf16 = mode.bf16;
   torch::Tensor q = linear(x, c_q->weight, q_adapter, bf16).view({B, T, n_head, head_dim});  // (B, T, H, D)
   torch::Tensor k = linear(x, c_k->weight, k_adapter, bf16).view({B, T, n_head, head_dim});
   torch::Tensor v = linear(x, c_v->weight, v_adapter, bf16).view({B, T, n_head, head_dim});
   // RoPE, then QK-norm (nanochat's order).
-  q = rms_norm(apply_rotary(q, cos.narrow(1, 0, T), sin.narrow(1, 0, T)));
-  k = rms_norm(apply_rotary(k, cos.narrow(1, 0, T), sin.narrow(1, 0, T)));
+  const torch::Tensor c = cos.narrow(1, 0, T).contiguous(), s = sin.narrow(1, 0, T).contiguous();
+  if (mode.fused) {
+    q = fused::rope_qk_norm(q, c, s, mode.fused_impl), k = fused::rope_qk_norm(k, c, s, mode.fused_impl);
+  } else {
+    q = rms_norm(apply_rotary(q, c, s)), k = rms_norm(apply_rotary(k, c, s));
+  }
   q = q.transpose(1, 2), k = k.transpose(1, 2), v = v.transpose(1, 2);  // (B, H, T, D)
-  // Causal attention written out: softmax(q kᵀ/√D + mask) v, with the softmax in float32.
-  torch::Tensor att = torch::matmul(q, k.transpose(-2, -1)).to(torch::kFloat32) / std::sqrt(double(head_dim));
-  const torch::Tensor future = torch::ones({T, T}, torch::TensorOptions().dtype(torch::kBool).device(x.device()))
-                                   .triu(1);  // (T, T): true above the diagonal
-  att = att.masked_fill(future, -std::numeric_limits<float>::infinity()).softmax(-1).to(v.scalar_type());
-  torch::Tensor y = torch::matmul(att, v);                              // (B, H, T, D)
+  torch::Tensor y = mode.sdpa ? causal_attention(q, k, v) : causal_attention_reference(q, k, v);  // (B, H, T, D)
   y = y.transpose(1, 2).contiguous().view({B, T, n_head * head_dim});  // (B, T, C)
   return linear(y, c_proj->weight, proj_adapter, bf16);
 }
@@ -78,9 +97,11 @@ MLPImpl::MLPImpl(const ModelConfig& c) {
   c_proj = register_module("c_proj", make_linear(4 * C, C));
 }
 
-torch::Tensor MLPImpl::forward(const torch::Tensor& x, bool bf16) {
-  const torch::Tensor hdn = torch::relu(linear(x, c_fc->weight, fc_adapter, bf16)).square();  // ReLU² (B, T, 4C)
-  return linear(hdn, c_proj->weight, proj_adapter, bf16);
+torch::Tensor MLPImpl::forward(const torch::Tensor& x, const ComputeMode& mode) {
+  const torch::Tensor up = linear(x, c_fc->weight, fc_adapter, mode.bf16);
+  const torch::Tensor hdn =
+      mode.fused ? fused::relu_square(up, mode.fused_impl) : torch::relu(up).square();  // ReLU² (B, T, 4C)
+  return linear(hdn, c_proj->weight, proj_adapter, mode.bf16);
 }
 
 BlockImpl::BlockImpl(const ModelConfig& c) {
@@ -89,9 +110,10 @@ BlockImpl::BlockImpl(const ModelConfig& c) {
 }
 
 torch::Tensor BlockImpl::forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
-                                 bool bf16) {
-  torch::Tensor y = x + attn->forward(rms_norm(x), cos, sin, bf16).to(x.scalar_type());
-  return y + mlp->forward(rms_norm(y), bf16).to(x.scalar_type());
+                                 const ComputeMode& mode) {
+  auto norm = [&](const torch::Tensor& t) { return mode.fused ? fused::rms_norm(t, mode.fused_impl) : rms_norm(t); };
+  torch::Tensor y = x + attn->forward(norm(x), cos, sin, mode).to(x.scalar_type());
+  return y + mlp->forward(norm(y), mode).to(x.scalar_type());
 }
 
 // ---- the model -----------------------------------------------------------------------------------------------
@@ -134,19 +156,37 @@ void GPTImpl::init_weights() {
   }
 }
 
-torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
+torch::Tensor GPTImpl::hidden(const torch::Tensor& idx) {
   const int64_t T = idx.size(1);
   if (T > config.seq_len)
     throw std::invalid_argument("sequence of " + std::to_string(T) + " tokens exceeds the context length " +
                                 std::to_string(config.seq_len));
-  torch::Tensor x = rms_norm(wte->forward(idx));  // (B, T, C): norm after the embedding
-  for (const auto& m : *h) x = m->as<BlockImpl>()->forward(x, rope_cos, rope_sin, bf16);
-  x = rms_norm(x);
-  torch::Tensor logits = linear(x, lm_head->weight, bf16).to(torch::kFloat32);  // (B, T, V)
-  return config.softcap * torch::tanh(logits / config.softcap);                 // softcap 15 (nanochat)
+  auto norm = [&](const torch::Tensor& t) { return mode.fused ? fused::rms_norm(t, mode.fused_impl) : rms_norm(t); };
+  torch::Tensor x = norm(wte->forward(idx));  // (B, T, C): norm after the embedding
+  for (const auto& m : *h) x = m->as<BlockImpl>()->forward(x, rope_cos, rope_sin, mode);
+  return norm(x);
+}
+
+torch::Tensor GPTImpl::forward(const torch::Tensor& idx) {
+  torch::Tensor logits = linear(hidden(idx), lm_head->weight, mode.bf16);  // (B, T, V)
+  if (logits.scalar_type() != torch::kFloat64) logits = logits.to(torch::kFloat32);  // float32 at least
+  return config.softcap * torch::tanh(logits / config.softcap);                                // softcap 15
 }
 
 torch::Tensor GPTImpl::loss(const torch::Tensor& idx, const torch::Tensor& targets, const std::string& reduction) {
+  if (reduction != "mean" && reduction != "sum" && reduction != "none")
+    throw std::invalid_argument("loss reduction must be mean, sum or none, got '" + reduction + "'");
+  if (mode.fused) {
+    // The chunked softcap cross-entropy: the (B·T, V) logits exist a chunk of rows at a time, in the matmul dtype.
+    torch::Tensor hs = hidden(idx);
+    hs = hs.reshape({-1, hs.size(-1)});
+    if (mode.bf16) hs = hs.to(torch::kBFloat16);
+    fused::SoftcapCeOptions o;
+    o.softcap = config.softcap, o.reduction = reduction;
+    const torch::Tensor l =
+        fused::softcap_cross_entropy(hs, lm_head->weight, targets.reshape({-1}), o, mode.fused_impl);
+    return reduction == "none" ? l.view(targets.sizes()) : l;
+  }
   const torch::Tensor logits = forward(idx);
   const torch::Tensor logp = torch::log_softmax(logits.view({-1, logits.size(-1)}), -1);
   const torch::Tensor nll = -logp.gather(1, targets.reshape({-1, 1})).squeeze(1);  // (B·T)
@@ -157,7 +197,8 @@ torch::Tensor GPTImpl::loss(const torch::Tensor& idx, const torch::Tensor& targe
 
 void GPTImpl::to_device(const torch::Device& device) {
   to(device);
-  bf16 = device.is_cuda();
+  mode.bf16 = device.is_cuda();
+  mode.fused = device.is_cuda();
 }
 
 std::vector<NamedMatrix> hidden_matrices(GPT& model) {

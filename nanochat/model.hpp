@@ -11,11 +11,13 @@
 //     projections zero
 //   - every hidden linear map can carry an optional adapter, y = x Wᵀ + adapter(x) (LoRA: nanochat/lora.hpp); adapters
 //     are not registered modules, so parameter names and model files are the same with or without them
-//   - on CUDA the matmuls run in bf16 with fp32 master weights (the effect of autocast, written out so it is the
-//     same code under LibTorch 1.13 and 2.x); attention is written out (LibTorch 1.13 has no public SDPA)
+//   - on CUDA the matmuls run in bf16 with fp32 master weights (the effect of autocast, written out); attention is
+//     torch's scaled_dot_product_attention (flash attention on CUDA in bf16), and the written-out form with an fp32
+//     softmax is kept as the reference it is tested against (ComputeMode::sdpa = false)
 #pragma once
 
 #include "nanochat/config.hpp"
+#include "nanochat/fused_ops.hpp"
 
 #include <torch/torch.h>
 
@@ -46,6 +48,23 @@ using AdapterSlot = std::shared_ptr<LinearAdapter>;  // empty: no adapter
 /// x·Wᵀ plus the adapter's output when one is attached.
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& w, const AdapterSlot& adapter, bool bf16);
 
+/// How a forward pass computes (not what): bf16 matmuls with fp32 master weights (CUDA), attention through SDPA or
+/// written out. Every mode computes the same function up to rounding (tests/nanochat/test_model.cpp, test_bf16.cpp).
+struct ComputeMode {
+  bool bf16 = false;   // matmuls (and attention) in bfloat16; switched on by GPTImpl::to_device for CUDA
+  bool sdpa = true;    // torch::scaled_dot_product_attention; false: the written-out reference below
+  bool fused = false;  // the fused ops of nanochat/fused_ops.hpp (RoPE + QK-norm, RMSNorm, ReLU², a chunked softcap
+                       // cross-entropy that never holds the float32 logits); on by to_device for CUDA, where they
+                       // are CUDA kernels (MUONLAB_FUSED=0 switches the kernels back to the ATen reference)
+  fused::Impl fused_impl = fused::Impl::Auto;  // which implementation the fused ops use (tests pick Aten on the CPU)
+};
+
+/// Causal attention softmax(q kᵀ/√D + causal mask) v for q, k, v (B, H, T, D): scaled_dot_product_attention (flash
+/// attention on CUDA in bf16, a fused kernel on the CPU).
+torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v);
+/// The same written out: the (B, H, T, T) scores in float32 (float64 for float64 inputs), masked, softmax, cast back, times v. The reference.
+torch::Tensor causal_attention_reference(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v);
+
 /// Rotary embedding of x (B, T, H, D) with cos, sin (1, T, 1, D/2): half-split pairs (x_i, x_{i+D/2}).
 torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
 
@@ -53,7 +72,8 @@ torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, con
 
 struct CausalSelfAttentionImpl : torch::nn::Module {
   CausalSelfAttentionImpl(const ModelConfig& c);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin, bool bf16);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                        const ComputeMode& mode);
   int n_head, head_dim;
   torch::nn::Linear c_q{nullptr}, c_k{nullptr}, c_v{nullptr}, c_proj{nullptr};
   AdapterSlot q_adapter, k_adapter, v_adapter, proj_adapter;  // optional (LoRA), not registered
@@ -62,7 +82,7 @@ TORCH_MODULE(CausalSelfAttention);
 
 struct MLPImpl : torch::nn::Module {
   MLPImpl(const ModelConfig& c);
-  torch::Tensor forward(const torch::Tensor& x, bool bf16);
+  torch::Tensor forward(const torch::Tensor& x, const ComputeMode& mode);
   torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
   AdapterSlot fc_adapter, proj_adapter;  // optional (LoRA), not registered
 };
@@ -70,7 +90,8 @@ TORCH_MODULE(MLP);
 
 struct BlockImpl : torch::nn::Module {
   BlockImpl(const ModelConfig& c);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin, bool bf16);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
+                        const ComputeMode& mode);
   CausalSelfAttention attn{nullptr};
   MLP mlp{nullptr};
 };
@@ -82,15 +103,17 @@ struct GPTImpl : torch::nn::Module {
   explicit GPTImpl(const ModelConfig& c);
   /// The REFERENCE §5 init (call after construction and after torch::manual_seed for reproducibility).
   void init_weights();
-  /// Logits (B, T, V) in float32, softcapped, for token ids idx (B, T) int64.
+  /// Logits (B, T, V) in float32 (float64 for a float64 model), softcapped, for token ids idx (B, T) int64.
   torch::Tensor forward(const torch::Tensor& idx);
+  /// The final hidden states (B, T, C), normalized: what the head multiplies.
+  torch::Tensor hidden(const torch::Tensor& idx);
   /// Cross-entropy of next-token targets (B, T), mean or sum over tokens ("mean" | "sum" | "none").
   torch::Tensor loss(const torch::Tensor& idx, const torch::Tensor& targets, const std::string& reduction = "mean");
   /// Moves the model (and the RoPE tables) to a device; bf16 matmuls are switched on for CUDA.
   void to_device(const torch::Device& device);
 
   ModelConfig config;
-  bool bf16 = false;
+  ComputeMode mode;
   torch::nn::Embedding wte{nullptr};
   torch::nn::ModuleList h{nullptr};
   torch::nn::Linear lm_head{nullptr};

@@ -19,7 +19,9 @@ namespace muonlab::nanochat {
 // ---- orthogonalization -----------------------------------------------------------------------------------------
 
 /// NS(G): transpose a tall G, X ← X / (‖X‖F·(1 + safety) + eps), then X ← aX + (bA + cA²)X with A = XXᵀ per step,
-/// transpose back (REFERENCE §3). `bf16` runs the iteration in bfloat16 (CUDA).
+/// transpose back (REFERENCE §3). `bf16` runs the iteration in bfloat16 (CUDA). G is one matrix (m, n) or a stack
+/// of same-shape matrices (k, m, n), each orthogonalized on its own (one batched GEMM per product: issue of speed,
+/// not of mathematics; the norm is per matrix).
 torch::Tensor newton_schulz(const torch::Tensor& g, const NsCoefficients& sch, bool bf16 = false);
 
 // ---- update rules (one parameter; state tensors are created zero on the first call when undefined) -----------
@@ -41,6 +43,18 @@ struct MuonHyper {
 };
 /// The Nesterov/momentum direction u and the buffer update of a Muon-family rule (Keller: EMA, Moonlight: sum).
 torch::Tensor muon_momentum(const torch::Tensor& g, torch::Tensor& buf, const MuonHyper& h);
+// Each Muon-family rule is written once as its *direction* D (the update is W ← W(1 − lr·wd) − lr·D), for one
+// matrix (m, n) or a stack (k, m, n) of same-shape matrices with stacked state: the optimizer's batched path and the
+// per-matrix path run the same code. No host synchronization: per-matrix norms stay on the device.
+struct Direction {
+  torch::Tensor d;     // same shape as g
+  double scale = 1;    // the update is scale·d (a constant folded into the final axpy)
+};
+Direction muon_direction(const torch::Tensor& g, torch::Tensor& buf, const MuonHyper& h);
+Direction adamuon_direction(const torch::Tensor& g, torch::Tensor& buf, torch::Tensor& v, const MuonHyper& h);
+Direction normuon_direction(const torch::Tensor& g, torch::Tensor& buf, torch::Tensor& nu, const MuonHyper& h,
+                            double beta2, double eps = 1e-10);
+
 /// Muon. Keller: B ← βB + (1−β)g; u = g.lerp(B, β); W ← W − lr·√max(1, m/n)·NS(u).
 /// Moonlight: B ← βB + g; u = g + βB; W ← W(1 − lr·wd) − lr·0.2·√max(m, n)·NS(u).
 void muon_update(torch::Tensor& w, const torch::Tensor& g, torch::Tensor& buf, double lr, const MuonHyper& h);
@@ -64,8 +78,18 @@ struct Slot {
   torch::Tensor param;
   Rule rule;
   double base_lr;
-  std::map<std::string, torch::Tensor> state;  // "m", "v", "buf", "nu"
+  std::map<std::string, torch::Tensor> state;  // "m", "v", "buf", "nu" (views into the group's stacked state)
   std::int64_t t = 0;                          // AdamW step counter
+};
+
+/// Slots that step together: one rule, one base lr, one shape, dtype and device. A Muon-family group keeps its state
+/// stacked, (k, m, n), each slot's state a view into it, and runs one batched Newton–Schulz per step; an AdamW group
+/// runs multi-tensor (foreach) kernels. A group whose slots do not all have a gradient steps slot by slot.
+struct SlotGroup {
+  Rule rule;
+  std::vector<std::size_t> slots;  // indices into ModelOptimizer::slots()
+  std::map<std::string, torch::Tensor> stacked;  // Muon family: "buf", "v", "nu" as (k, …)
+  bool bound = false;              // stacked state exists and every slot's state views it
 };
 
 /// A parameter and where it goes: its rule and base learning rate (before the schedule's multiplier).
@@ -95,16 +119,30 @@ public:
   void step(double lr_mult, double momentum);
   void zero_grad();
   const std::vector<Slot>& slots() const { return slots_; }
+  const std::vector<SlotGroup>& groups() const { return groups_; }
+  /// Force the per-matrix path (tests compare it with the batched one).
+  void set_batched(bool on) { batched_ = on; }
   /// The state as named tensors ("<slot>.<key>", "<slot>.t") and its restoration (bit-identical continuation).
   std::map<std::string, torch::Tensor> state_dict() const;
   void load_state_dict(const std::map<std::string, torch::Tensor>& state);
 
 private:
+  void make_groups();
+  void bind(SlotGroup& g);
+  void step_slot(Slot& s, double lr, const MuonHyper& mh);
+  void step_group(SlotGroup& g, double lr_mult, const MuonHyper& mh);
+
   std::vector<Slot> slots_;
+  std::vector<SlotGroup> groups_;
+  bool batched_ = true;
   AdamWHyper adam_;
   MuonHyper muon_;
   double normuon_beta2_;
 };
+
+/// Clips the global gradient norm to `max_norm` like torch::nn::utils::clip_grad_norm_, without a host
+/// synchronization (the clip factor min(1, max_norm/(‖g‖ + 1e-6)) stays on the device). Returns ‖g‖ as a 0-d tensor.
+torch::Tensor clip_grad_norm(const std::vector<torch::Tensor>& params, double max_norm);
 
 /// LR multiplier: 1, then linear to 0 over the last `warmdown_ratio` of the steps (nanochat get_lr_multiplier).
 double lr_multiplier(int step, int steps, double warmdown_ratio);

@@ -11,17 +11,26 @@
 
 namespace muonlab::nanochat {
 
+torch::Tensor singular_values(const torch::Tensor& w_in) {
+  torch::NoGradGuard no_grad;
+  if (w_in.dim() != 2) throw std::invalid_argument("singular_values: expected a matrix");
+  const torch::Tensor w = w_in.detach().to(torch::kFloat64);
+  const bool wide = w.size(0) <= w.size(1);
+  const torch::Tensor gram = wide ? torch::matmul(w, w.t()) : torch::matmul(w.t(), w);  // min(m, n)²
+  const torch::Tensor lambda = torch::linalg_eigvalsh(gram.cpu());                      // ascending
+  return torch::sqrt(torch::clamp_min(lambda, 0.0)).flip(0).contiguous();
+}
+
 std::vector<MatrixProbe> probe_model(GPT& model, double offset) {
   torch::NoGradGuard no_grad;
   std::vector<MatrixProbe> out;
   for (const NamedMatrix& m : hidden_matrices(model)) {
-    const torch::Tensor w = m.weight.detach().to(torch::kCPU, torch::kFloat64);
+    const torch::Tensor w = m.weight.detach();
     MatrixProbe p;
     p.name = m.name, p.kind = m.kind, p.layer = m.layer, p.rows = w.size(0), p.cols = w.size(1);
-    // at::linalg_svdvals has a defaulted driver argument in both LibTorch 1.13 and 2.x.
-    const torch::Tensor s = at::linalg_svdvals(w).contiguous();
+    const torch::Tensor s = singular_values(w);
     const std::vector<double> sigma(s.data_ptr<double>(), s.data_ptr<double>() + s.numel());
-    p.norm_max = w.abs().max().item<double>();
+    p.norm_max = w.abs().max().to(torch::kFloat64).item<double>();
     p.norm_spectral = sigma.empty() ? 0.0 : sigma.front();
     try {
       p.stable_rank = spectral::stable_rank(sigma, offset);  // Σσ²/σ₁²

@@ -23,6 +23,13 @@ struct MatrixProbe {
   double norm_max = 0, norm_spectral = 0;
 };
 
+/// The singular values of a matrix, descending, as a float64 CPU tensor: the square roots of the eigenvalues of the
+/// smaller Gram matrix (W Wᵀ or Wᵀ W, formed in float64 on W's device, eigenvalues by LAPACK). Far cheaper than an
+/// SVD for the wide MLP matrices (a GEMM and a symmetric eigensolve of min(m, n)² instead of a bidiagonalization of
+/// m×n). Accuracy: eigenvalues are exact to ~1e-16·σ₁², so σ_i is exact to 1e-16·σ₁²/(2σ_i) (σ₁ and the Frobenius
+/// norm to working precision; a zero σ_i reads as ≤ 1e-8·σ₁) — what stable rank and SVD entropy need.
+torch::Tensor singular_values(const torch::Tensor& w);
+
 /// Probes every hidden matrix (singular values in float64 on the CPU). `offset` is the paper code's 1e-12 option.
 std::vector<MatrixProbe> probe_model(GPT& model, double offset = 0);
 

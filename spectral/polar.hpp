@@ -5,6 +5,8 @@
 #include "spectral/svd.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <type_traits>
 
 namespace muonlab::spectral {
 
@@ -70,6 +72,12 @@ Polar<S> polar(const Mat<S>& g, bool allow_rank_one_path = true) {
   if (g.size() == 0 || norm_max(g) == S(0)) {
     out.Q = Mat<S>::Zero(g.rows(), g.cols());
     return out;
+  }
+  if constexpr (std::is_floating_point_v<S>) {
+    // ortho(cG) = ortho(G): rescale by a power of two (exact) so that the squares in split_rank_one and the SVD's
+    // singular values stay inside the range of S (entries near 1e±300 in double; issue 13).
+    const int e = std::ilogb(norm_max(g)) + 1;
+    if (e > 64 || e < -64) return polar(Mat<S>(g.unaryExpr([e](S x) { return std::ldexp(x, -e); })), allow_rank_one_path);
   }
   Vec<S> u, v;
   if (allow_rank_one_path && split_rank_one(g, u, v)) {

@@ -228,7 +228,13 @@ PeTableReproduction pe_reproduce_table(const PePublishedTable& t) {
     e.image_hi = muonlab::to_string(cert.outer.hi, 20);
     e.designed_lo = muonlab::to_string(next_lo, 20);
     e.designed_hi = muonlab::to_string(next_hi, 20);
-    const Real slack = Real(64) * Real(std::numeric_limits<double>::epsilon());
+    // Below float64's precision (10-15 digits) the designed interval itself carries the working precision's
+    // rounding: ~κ·u per Remez solve (κ the node condition) over the k + 1 steps that produced it, with the 64 of
+    // rounding::kProducts (spectral/precision.hpp) for the elimination; negligible from 20 digits on.
+    Real kappa = 1;
+    for (std::size_t j = 0; j <= k; ++j) kappa = std::max(kappa, hi.iterations[j].node_condition);
+    const Real slack = Real(64) * Real(std::numeric_limits<double>::epsilon()) +
+                       Real(64) * Real(static_cast<long>(k + 1)) * kappa * ScalarTraits<Real>::epsilon();
     e.maps_as_claimed = e.certified && cert.outer.lo >= next_lo - slack && cert.outer.hi <= next_hi + slack;
     e.well_conditioned = !it.closed_form && e.node_condition <= 1e3;
     if (e.well_conditioned) {

@@ -47,15 +47,32 @@ std::vector<S> solve_dense(std::vector<std::vector<S>> a, std::vector<S> rhs) {
   return z;
 }
 
-/// A root of f in [lo, hi] where f(lo), f(hi) differ in sign: Newton steps, bisection whenever Newton leaves the
-/// bracket, so it always converges (quadratically once close).
+/// Bits of precision behind a unit roundoff u = 2^(1−bits).
+template <class S>
+int bits_of(const S& u) {
+  using std::log2;
+  return static_cast<int>(std::ceil(-to_double(S(log2(u))))) + 1;
+}
+
+/// A root of f in [lo, hi] where f(lo), f(hi) differ in sign, to relative accuracy tol (or to the rounding noise of
+/// f, whichever is larger). Newton steps inside the bracket; when Newton points outside it, a secant step between x
+/// and the bracket end on that side (the root lies between them), and a bisection when that is not inside either.
+///
+/// Why not plain Newton-or-bisection: once the iterate is within the rounding noise of f of the root, Newton's
+/// step is noise and may land just past a bracket end that is itself (to rounding) the root; bisecting then halves
+/// toward that end and gains one bit per step, so a fixed iteration cap (400 bisections ≈ 2^-400 ≈ 4e-121) left
+/// a node of the Remez exchange off by ~1e-119 and the designed coefficients by its square, ~1e-238, at any
+/// precision above ~240 digits (issue 13: the pe-paper-setting "floor"). The cap below always allows enough
+/// bisections to reach the tolerance.
 template <class S, class F, class DF>
 S bracketed_root(F f, DF df, S lo, S hi, const S& tol) {
   using std::abs;
-  S flo = f(lo);
+  S flo = f(lo), fhi = f(hi);
   if (flo == S(0)) return lo;
+  if (fhi == S(0)) return hi;
+  const int cap = 2 * bits_of(tol) + 64;  // bisection alone halves hi − lo to below tol·|x| within bits_of(tol) steps
   S x = (lo + hi) / S(2);
-  for (int it = 0; it < 400; ++it) {
+  for (int it = 0; it < cap; ++it) {
     const S fx = f(x);
     if (fx == S(0)) return x;
     if ((fx < S(0)) == (flo < S(0))) {
@@ -63,12 +80,20 @@ S bracketed_root(F f, DF df, S lo, S hi, const S& tol) {
       flo = fx;
     } else {
       hi = x;
+      fhi = fx;
     }
     if (hi - lo <= tol * abs(x)) break;
     const S d = df(x);
     S next = d != S(0) ? S(x - fx / d) : S((lo + hi) / S(2));
-    if (!(next > lo && next < hi)) next = (lo + hi) / S(2);
-    if (abs(next - x) <= tol * abs(x) / S(4)) return next;
+    if (!(next > lo && next < hi)) {
+      // Newton points past the bracket: the root lies between x and the end on that side (x is now one end).
+      const S other = x == lo ? hi : lo;
+      const S fother = x == lo ? fhi : flo;
+      const S secant = x - fx * (other - x) / (fother - fx);
+      next = (secant > lo && secant < hi) ? secant : S((lo + hi) / S(2));
+    } else if (abs(next - x) <= tol * abs(x) / S(4)) {
+      return next;
+    }
     x = next;
   }
   return x;

@@ -1,5 +1,5 @@
-// muonlab::spectral — the foundation layer: number types, norms, SVD and polar factor at any precision,
-// Newton–Schulz with any schedule, stable rank and SVD entropy, and matrix file I/O.
+// muonlab::spectral — the foundation layer: number types and the precision value, norms, SVD and polar factor at
+// any precision, Newton–Schulz with any schedule, stable rank and SVD entropy, and matrix file I/O.
 #pragma once
 
 #include "spectral/eigen_support.hpp"
@@ -7,6 +7,7 @@
 #include "spectral/newton_schulz.hpp"
 #include "spectral/norms.hpp"
 #include "spectral/polar.hpp"
+#include "spectral/precision.hpp"
 #include "spectral/random.hpp"
 #include "spectral/scalar.hpp"
 #include "spectral/spectral_metrics.hpp"

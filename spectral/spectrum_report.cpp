@@ -4,12 +4,44 @@
 #include "spectral/norms.hpp"
 #include "spectral/polar.hpp"
 #include "spectral/spectral_metrics.hpp"
+#include "spectral/svd.hpp"
+
+#include <cmath>
+#include <limits>
 
 namespace muonlab::spectral {
 namespace {
 
+/// The singular values as the report needs them: σ_i = s_i·2^exponent (exponent 0 in MPFR, whose exponent range
+/// holds every σ of a parsed matrix; in double the exactly rescaled copy, spectral/svd.hpp).
+template <class S>
+struct Sigma {
+  Vec<S> s;
+  int exponent = 0;
+};
+Sigma<double> sigma_of(const Mat<double>& g) {
+  ScaledSingularValues sc = singular_values_scaled(g);
+  return {std::move(sc.s), sc.exponent};
+}
+Sigma<Real> sigma_of(const Mat<Real>& g) { return {singular_values(g), 0}; }
+
+/// x·2^e as a decimal string with the report's digits. In double a value outside the normal range (σ_1 > DBL_MAX for
+/// entries near 1e308, or below DBL_MIN) is formatted through MPFR, which represents it exactly.
+std::string scaled_string(double x, int e) {
+  const double v = std::ldexp(x, e);
+  if (x == 0 || (std::isfinite(v) && std::fabs(v) >= std::numeric_limits<double>::min())) return to_string(v, 17);
+  PrecisionScope scope(20);  // 17 significant digits need 57 bits; 20 digits carry 70
+  return to_string(Real(ldexp(Real(x), e)), 17);
+}
+std::string scaled_string(const Real& x, int e) { return to_string(Real(ldexp(x, e)), real_digits()); }
+
+/// Whether σ_1 = s_1·2^e is below the normal range of the scalar type (never in MPFR).
+bool subnormal(double s1, int e) { return s1 > 0 && std::ilogb(s1) + e < std::numeric_limits<double>::min_exponent - 1; }
+bool subnormal(const Real&, int) { return false; }
+
 template <class S>
 SpectrumReport make_report(const Mat<S>& g, const SpectrumOptions& opt) {
+  using std::sqrt;
   if (g.size() == 0) throw InputError("spectrum: the matrix is empty");
   if (!all_finite(g)) throw InputError("spectrum: the matrix has NaN or Inf entries");
   if (!(opt.entropy_offset >= 0)) throw InputError("spectrum: the entropy offset must be >= 0");
@@ -20,22 +52,32 @@ SpectrumReport make_report(const Mat<S>& g, const SpectrumOptions& opt) {
   r.cols = static_cast<long>(g.cols());
   r.scalar = ScalarTraits<S>::name;
   r.digits = digits;
-  const Vec<S> s = singular_values(g);
+  // Everything below is computed from s = σ/2^e, whose largest entry is O(1) whatever the scale of G: the norms
+  // are scaled back only for printing, and the statistics are ratios (spectral_metrics.hpp), so G and 2^k·G give the
+  // same stable rank and entropy wherever both are representable (issue 13).
+  const Sigma<S> sg = sigma_of(g);
+  const Vec<S>& s = sg.s;
   std::vector<S> sv(s.data(), s.data() + s.size());
-  S nuclear(0);
+  S nuclear(0), frob_sq(0);
   for (const S& x : sv) {
-    r.singular_values.push_back(str(x));
+    r.singular_values.push_back(scaled_string(x, sg.exponent));
     nuclear += x;
+    frob_sq += x * x;
   }
   r.rank = static_cast<long>(numerical_rank(s, g.rows(), g.cols()));
   r.norm_max = str(norm_max(g));
-  r.norm_spectral = str(s(0));
-  r.norm_frobenius = str(norm_frobenius(g));
-  r.norm_nuclear = str(nuclear);
-  const S offset(opt.entropy_offset);
+  r.norm_spectral = scaled_string(s(0), sg.exponent);
+  r.norm_frobenius = scaled_string(S(sqrt(frob_sq)), sg.exponent);
+  r.norm_nuclear = scaled_string(nuclear, sg.exponent);
+  // The paper's offset is added to σ² in G's own scale: in the rescaled domain it is offset·2^(−2e).
+  const S offset = opt.entropy_offset == 0 ? S(0) : S(std::ldexp(opt.entropy_offset, -2 * sg.exponent));
   if (s(0) == S(0) && opt.entropy_offset == 0) {
     r.note = "zero matrix: stable rank and SVD entropy are undefined (use --entropy-offset 1e-12 for the "
              "paper's convention)";
+  } else if (subnormal(s(0), sg.exponent)) {
+    r.note = "the largest singular value " + r.norm_spectral + " is subnormal in double precision: the entries carry "
+             "fewer than 53 significant bits, so stable rank and SVD entropy are undefined here (--digits N computes "
+             "them in MPFR, whose exponent range holds this matrix)";
   } else {
     r.stable_rank = str(stable_rank(sv, offset));
     r.svd_entropy = str(svd_entropy(sv, offset));

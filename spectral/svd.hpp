@@ -1,5 +1,6 @@
 // Singular value decomposition at any precision.
-//   double: LAPACK gesdd (divide and conquer; ~25× faster than gesvd with vectors at 1024²).
+//   double: LAPACK gesdd (divide and conquer; ~25× faster than gesvd with vectors at 1024²), given an exactly
+//           rescaled copy (by a power of 2) when the entries lie near either end of the range.
 //   float:  LAPACK sgesdd.
 //   Real:   Eigen's one-sided Jacobi SVD at the working precision (high relative accuracy, fine for toy sizes).
 // The heavy instantiations live in svd.cpp; include this header freely.
@@ -24,6 +25,16 @@ Svd<S> svd(const Mat<S>& g);
 /// Singular values only (descending).
 template <class S>
 Vec<S> singular_values(const Mat<S>& g);
+
+/// Singular values of a double matrix at any magnitude: σ_i = s_i·2^exponent, where s are LAPACK's singular values of
+/// the exactly rescaled copy G·2^(−exponent) (largest |entry| in [1/2, 1), so s_1 ∈ [1/2, √(mn))). Use it where σ
+/// itself may not be representable (entries near 1e308 give σ_1 > DBL_MAX) or where σ_i² is formed. A zero matrix
+/// gives exponent 0 and s = 0. Throws InputError on non-finite entries.
+struct ScaledSingularValues {
+  Vec<double> s;
+  int exponent = 0;
+};
+ScaledSingularValues singular_values_scaled(const Mat<double>& g);
 
 /// ‖G‖2 = σ_max(G).
 template <class S>

@@ -4,10 +4,20 @@
 // computation, together with the tolerance that the working precision (and, for dynamics, the step-size
 // schedule) allows. The verdict is three-valued (STYLE: Arb): a discrepancy above tolerance is only called
 // "violated" when it survives a rerun at twice the precision without shrinking; otherwise "inconclusive".
+//
+// Precision. A claim receives the precision as a value (settings.precision, spectral/precision.hpp); run_claim opens
+// its MPFR scope once, so every `Real` the claim creates has the working precision. Errors and tolerances are `Real`s
+// of the working precision (a `double` underflows below 1e-308) and derive from the precision's named rounding
+// bounds: `s.precision.tolerance(n, spectral::rounding::kSvd)`. A NaN or an infinity never reaches a verdict:
+// record() refuses it, and run_claim turns that into an internal error naming the claim (exit 4).
 #pragma once
+
+#include "spectral/precision.hpp"
+#include "spectral/scalar.hpp"
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -18,24 +28,55 @@ const char* to_string(Verdict v);
 
 /// What `muonlab verify` asks of a claim.
 struct ClaimSettings {
-  unsigned digits = 50;     // working precision of Real
-  int trials = 0;           // 0: the claim's own default
-  std::uint64_t seed = 1;   // instances are a deterministic function of (seed, trial)
+  spectral::Precision precision{50};  // the working precision of Real (run_claim opens its scope)
+  int trials = 0;                     // 0: the claim's own default
+  std::uint64_t seed = 1;             // instances are a deterministic function of (seed, trial)
 };
 
-/// One measurement at one precision.
-struct Measurement {
-  int trials = 0;
-  double max_error = 0;     // largest discrepancy seen (the claim says in what units)
-  double tolerance = 0;     // what the precision allows; holds iff max_error <= tolerance
-  bool exact = false;       // computed in exact arithmetic: any error > tolerance is a certain violation
-  std::string witness;      // the worst instance (seed/trial and the numbers), for reproduction
-  std::string note;         // anything worth printing (e.g. the answer to an open question)
-  double worst_ratio = -1;  // max over trials of error/tolerance (internal bookkeeping of record())
+/// A computation inside a claim produced a NaN or an infinity where a number was needed: a bug in the claim or
+/// below it, never a verdict. run_claim adds the claim's id; the CLI reports it as an internal error (exit 4).
+class NonFiniteError : public std::logic_error {
+public:
+  using std::logic_error::logic_error;
+};
 
-  /// Records one trial: keeps the trial with the largest error/tolerance ratio as the reported one, so the
-  /// claim holds iff every trial's error is within its own tolerance.
-  void record(double error, double tol, const std::string& where);
+/// One measurement at one precision: every check of every trial, and the one that is reported.
+///
+/// A claim calls record(error, tolerance, where, quantity) for each check; the claim holds iff every check has
+/// error <= tolerance. The reported row (max_error, tolerance, quantity, witness) is the check with the largest
+/// error/tolerance ratio, so the row always shows a quantity and its own allowance, in the unit the quantity names.
+/// require() adds a side condition (e.g. "the other candidate stays half the gap away"): it decides the verdict like
+/// a record, but is the reported row only when it fails and is the worst check.
+struct Measurement {
+  int trials = 0;            // instances run (run_claim fills in the settings' count when a claim leaves 0)
+  Real max_error = 0;        // the reported check's value (working precision; never rounded through double)
+  Real tolerance = 0;        // what it allows; holds iff max_error <= tolerance
+  std::string quantity;      // what max_error and tolerance measure, e.g. "relative error", "rel. distance to W*_2"
+  std::string unit = "error";  // the quantity of checks recorded without one (a claim sets it once)
+  bool exact = false;        // computed in exact arithmetic: any error > tolerance is a certain violation
+  std::string witness;       // the worst instance (seed/trial and the numbers), for reproduction
+  std::string note;          // anything worth printing (e.g. the answer to an open question)
+
+  /// One check: holds iff error <= tol (tol >= 0). Throws NonFiniteError when either is NaN or infinite, or tol < 0.
+  void record(const Real& error, const Real& tol, const std::string& where, const std::string& quantity = {});
+  /// A side condition (see above).
+  void require(const Real& error, const Real& tol, const std::string& where, const std::string& quantity);
+  /// Every check so far holds.
+  bool within() const;
+  /// The largest error/tolerance ratio over all checks (0 when none; +inf for an error above a zero tolerance).
+  Real worst_ratio() const;
+  bool empty() const { return checks_ == 0; }
+
+private:
+  struct Slot {
+    bool set = false;
+    Real error = 0, tol = 0, ratio = 0;
+    std::string where, quantity;
+  };
+  void consider(Slot& slot, const Real& error, const Real& tol, const std::string& where, const std::string& quantity);
+  void publish();
+  Slot primary_, side_;
+  long checks_ = 0;
 };
 
 /// The reported result of a claim (see DESIGN.md's JSON contract).
@@ -59,11 +100,14 @@ public:
   virtual std::string statement() const = 0;
   /// Trials used when the caller passes 0.
   virtual int default_trials() const { return 10; }
-  /// Runs the trials at settings.digits (the caller has set the working precision).
+  /// Runs the trials at settings.precision (run_claim has opened its scope; do not open another except for a
+  /// deliberate reference computation at settings.precision.plus(k)).
   virtual Measurement measure(const ClaimSettings& settings) const = 0;
 };
 
-/// Runs a claim and decides the verdict (including the doubled-precision recheck).
+/// Runs a claim and decides the verdict (including the doubled-precision recheck). A NonFiniteError inside the
+/// claim is rethrown as NonFiniteError naming the claim; InputError and NumericalError keep their type and gain
+/// the claim's id; any other exception (a bug) becomes a std::runtime_error naming the claim (exit 4).
 ClaimResult run_claim(const Claim& claim, const ClaimSettings& settings);
 
 }  // namespace muonlab::theory

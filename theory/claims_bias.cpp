@@ -13,9 +13,11 @@
 //   * Adam with ε > 0 divides entry (i, j) by |x_j|√V_i + ε, which is neither: its limit is a third solution.
 // So each claim checks (a) the invariant, to rounding, which forces the limit if the loss goes to zero, and
 // (b) that after T steps the iterate is within `conv_tol` (relative Frobenius distance) of that solution while
-// still far from the other candidate. (a) is a theorem with a rounding tolerance; (b) is a measured convergence
-// criterion: momentum methods have no Lemma D.1 band, so conv_tol is set with a margin over the distance
-// measured at the default settings (the worst measured value is printed in the note).
+// still far from the other candidate. (a) is a theorem whose allowance is the rounding the run can produce (it
+// scales with the precision; see measure()); (b) is a measured convergence criterion: momentum methods have no
+// Lemma D.1 band, so conv_tol is set by the run (steps, schedule) with a margin over the distance measured at the
+// default settings, and does not change with the precision. The verdict row shows (b), the quantity the note
+// names; (a) and the separation from the other candidate are side conditions, shown when they fail.
 #include "solvers/optimizer.hpp"
 #include "solvers/step_size.hpp"
 #include "spectral/spectral.hpp"
@@ -55,7 +57,7 @@ struct BiasSetup {
 };
 
 /// Relative distance of D = P − P0 from an invariant set (0 when the invariant holds).
-double invariant_error(Invariant inv, const MatR& d, const VecR& u, const VecR& r0, const VecR& phi) {
+Real invariant_error(Invariant inv, const MatR& d, const VecR& u, const VecR& r0, const VecR& phi) {
   const Real scale = spectral::norm_frobenius(w_star_2<Real>(u, r0));
   MatR off;
   switch (inv) {
@@ -72,9 +74,9 @@ double invariant_error(Invariant inv, const MatR& d, const VecR& u, const VecR& 
       off = d - ((d.cwiseProduct(y)).sum() / spectral::norm_frobenius_sq(y)) * y;
       break;
     }
-    case Invariant::none: return 0;
+    case Invariant::none: return Real(0);
   }
-  return to_double(spectral::norm_frobenius(off) / scale);
+  return spectral::norm_frobenius(off) / scale;
 }
 
 class BiasClaim : public Claim {
@@ -86,8 +88,9 @@ public:
 
   Measurement measure(const ClaimSettings& cs) const override {
     Measurement m;
-    double worst_conv = 0, worst_inv = 0, min_other = INFINITY;
     const bool neither = s_.expect == "neither";
+    const Real conv_tol(s_.conv_tol);  // set by the run (steps, schedule): measured, not proved
+    Real worst_conv = 0, worst_inv_ratio = 0, min_other = std::numeric_limits<Real>::infinity();
     for (int trial = 0; trial < cs.trials; ++trial) {
       Rng pick(cs.seed, 3000 + static_cast<std::uint64_t>(trial));
       toy::ProblemSpec spec;
@@ -112,10 +115,13 @@ public:
       const Real scale = s_.expect == "2" ? spectral::norm_spectral(target) : spectral::norm_max(target);
       auto sched = solvers::make_step_size<Real>(s_.schedule);
       MatR w = p.p0, g;
-      double inv = 0;
+      Real inv = 0, amplification = 1;
+      const Real nr = spectral::norm_l2(r0), pnorm = spectral::norm_frobenius(target);
       for (long t = 0; t < s_.steps; ++t) {
         const Real eta = sched->at(t) * scale;
         p.gradient(w, g);
+        const Real rt = spectral::norm_l2(p.residual(w));
+        const MatR before = w;
         if (s_.column_vector) {  // MuonAll's 1-D path: the optimizer sees an n×1 parameter
           MatR wc = w.transpose();
           opt->step(wc, MatR(g.transpose()), eta);
@@ -123,48 +129,68 @@ public:
         } else {
           opt->step(w, g, eta);
         }
+        // See the rounding allowance below: the step's size times the residual's relative error amplification.
+        if (rt > 0) amplification += spectral::norm_frobenius(MatR(w - before)) / pnorm * (nr / rt);
         if (t % 16 == 15 || t + 1 == s_.steps) inv = std::max(inv, invariant_error(s_.invariant, w, u, r0, phi));
       }
       const Real tnorm = spectral::norm_frobenius(target);
-      const double conv = to_double(spectral::norm_frobenius(MatR(w - target)) / tnorm);
-      const double far = to_double(spectral::norm_frobenius(MatR(w - other)) / tnorm);
-      const double gap = to_double(spectral::norm_frobenius(MatR(target - other)) / tnorm);
-      // Rounding: in exact arithmetic the invariant holds exactly; in MPFR each step adds O((m+n)ε) relative
-      // error, amplified when the residual or the momentum combination is small (by ‖r0‖/‖r_t‖, see
-      // check_muon_run) and by up to ~a⁵ ≈ 485 on small singular values inside NS5 (a = 3.4445). Along these runs
-      // the product T²·485·(1 + Σ‖r0‖/‖r_t‖) stays far below ε^(−1/2) at 30+ digits, so √ε is a safe rounding
-      // tolerance, while a genuine departure from the invariant (Adam with ε > 0, the exact polar factor with
-      // momentum) is ≥ 1e-9, many orders above √ε at 50 digits.
-      const double inv_tol = std::sqrt(to_double(ScalarTraits<Real>::epsilon()));
-      const double loss_ratio = to_double(p.loss(w) / p.loss(p.p0));
-      double ratio;
+      const Real conv = spectral::norm_frobenius(MatR(w - target)) / tnorm;
+      const Real far = spectral::norm_frobenius(MatR(w - other)) / tnorm;
+      const Real gap = spectral::norm_frobenius(MatR(target - other)) / tnorm;
+      // Rounding allowance of the invariant (the only part of the check that scales with the precision). In exact
+      // arithmetic the invariant holds exactly. Rounding seeds a departure: each step rounds the iterate to
+      // O((m+n)u) relative, and a departure e enters the next gradient as the residual's component e·x, relative
+      // to the residual r_t, so the step it takes is off by ‖step_t‖·‖r0‖/‖r_t‖ (relative to ‖W*‖). Summed over
+      // the run: seeded = rounding::kSvd·T·(m+n)·u·A, A = 1 + Σ_t (‖W_{t+1} − W_t‖/‖W*‖)(‖r0‖/‖r_t‖) measured
+      // along it (kSvd covers the constants of the orthogonalizer and of the products). The dynamics can then
+      // amplify a seeded departure: momentum with a Newton–Schulz orthogonalizer has transient windows where the
+      // off-invariant mode grows (measured: ×1e12 over steps 510–550 of bias-muon-pe5, seed 1 trial 1, at 100 and
+      // 300 digits). That gain is measured, not bounded, so the check attributes to rounding any departure up to
+      // √seeded (a gain up to seeded^(−1/2), i.e. half the digits): ~1e-11 at 30 digits, ~1e-46 at 100, while a
+      // genuine departure (Adam with ε > 0, the exact polar factor with momentum) is ≥ 1e-9 at the default
+      // settings. Below ~16 digits the arithmetic cannot resolve the invariant of 800 momentum steps (√seeded
+      // approaches 1): there the check only bounds the departure by the rounding the run itself could produce.
+      const Real seeded = cs.precision.tolerance(static_cast<double>(s_.steps) * static_cast<double>(p.m() + p.n()),
+                                                 spectral::rounding::kSvd) *
+                          amplification;
+      const Real inv_tol = sqrt(seeded);
+      const Real loss_ratio = p.loss(w) / p.loss(p.p0);
+      const std::string inst = "seed " + std::to_string(cs.seed) + " trial " + std::to_string(trial) + ": " +
+                               std::to_string(p.m()) + "x" + std::to_string(p.n()) + ", rel. distance to W*_" +
+                               s_.expect + " " + spectral::to_scientific(conv, 3) + ", to the other " +
+                               spectral::to_scientific(far, 3) + " (gap " + spectral::to_scientific(gap, 3) +
+                               "), invariant error " + spectral::to_scientific(inv, 3) + " (allowed " +
+                               spectral::to_scientific(inv_tol, 3) + ", A = " + spectral::to_scientific(amplification, 3) + ")";
       if (neither) {
-        // A third solution: the loss has gone (loss_T/loss_0 ≤ 1e-10) but both candidates are conv_tol away.
-        worst_conv = std::max(worst_conv, std::min(conv, far));
-        min_other = std::min(min_other, std::min(conv, far));
-        ratio = std::max(loss_ratio / 1e-10, s_.conv_tol / std::max(std::min(conv, far), 1e-300));
+        // A third solution: the loss has gone (loss_T/loss_0 <= 1e-10) while both candidates stay conv_tol away.
+        const Real nearest = std::min(conv, far);
+        min_other = std::min(min_other, nearest);
+        m.record(loss_ratio, Real(1) / Real(10000000000LL), inst, "loss_T / loss_0");
+        m.require(nearest < conv_tol ? Real(conv_tol - nearest) : Real(0), 0, inst,
+                  "shortfall of the distance to the nearest candidate below " + muonlab::to_string(s_.conv_tol, 3));
       } else {
         worst_conv = std::max(worst_conv, conv);
-        min_other = std::min(min_other, far / gap);
-        // Every part as a ratio measured/allowed. The other candidate must stay at least half the gap away
-        // (the instance separates the candidates: |x| is not constant with probability one).
-        ratio = std::max(conv / s_.conv_tol, 0.5 / std::max(far / gap, 1e-300));
+        min_other = std::min(min_other, Real(far / gap));
+        m.record(conv, conv_tol, inst, "rel. distance to W*_" + s_.expect);
+        // The other candidate stays at least half the gap away (the instance separates the candidates: |x| is not
+        // constant with probability one).
+        const Real half = gap / 2;
+        m.require(far < half ? Real(half - far) : Real(0), 0, inst, "shortfall of the distance to the other candidate below half the gap");
       }
-      worst_inv = std::max(worst_inv, s_.invariant == Invariant::none ? 0.0 : inv / inv_tol);
-      if (s_.invariant != Invariant::none) ratio = std::max(ratio, inv / inv_tol);
-      m.record(ratio, 1.0,
-               "seed " + std::to_string(cs.seed) + " trial " + std::to_string(trial) + ": " +
-                   std::to_string(p.m()) + "x" + std::to_string(p.n()) + ", rel. distance to W*_" + s_.expect +
-                   " " + muonlab::to_string(conv, 3) + ", invariant error " + muonlab::to_string(inv, 3));
+      if (s_.invariant != Invariant::none) {
+        worst_inv_ratio = std::max(worst_inv_ratio, Real(inv / inv_tol));
+        m.require(inv, inv_tol, inst, "invariant error (rel.), rounding allowance");
+      }
     }
-    m.note = (neither ? "smallest rel. distance to either candidate " + muonlab::to_string(min_other, 3) +
-                            " (required >= " + muonlab::to_string(s_.conv_tol, 3) + ")"
-                      : "worst rel. distance to W*_" + s_.expect + " " + muonlab::to_string(worst_conv, 3) +
-                            " (allowed " + muonlab::to_string(s_.conv_tol, 3) + "); to the other candidate >= " +
-                            muonlab::to_string(min_other, 3) + " x the gap") +
+    m.note = (neither ? "loss_T/loss_0 <= 1e-10 while the smallest rel. distance to either candidate is " +
+                            spectral::to_scientific(min_other, 3) + " (required >= " + muonlab::to_string(s_.conv_tol, 3) + ")"
+                      : "worst rel. distance to W*_" + s_.expect + " " + spectral::to_scientific(worst_conv, 3) +
+                            " (allowed " + muonlab::to_string(s_.conv_tol, 3) + ", set by the run: " +
+                            std::to_string(s_.steps) + " steps, " + s_.schedule + "); to the other candidate >= " +
+                            spectral::to_scientific(min_other, 3) + " x the gap") +
              (s_.invariant == Invariant::none ? std::string()
-                                              : "; invariant error <= " + muonlab::to_string(worst_inv, 3) +
-                                                    " x its rounding tolerance");
+                                              : "; invariant error <= " + spectral::to_scientific(worst_inv_ratio, 3) +
+                                                    " x its rounding allowance");
     return m;
   }
 

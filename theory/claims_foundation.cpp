@@ -26,6 +26,7 @@ public:
 
   Measurement measure(const ClaimSettings& s) const override {
     Measurement m;
+    m.unit = "worst of the polar checks (relative)";
     for (int t = 0; t < s.trials; ++t) {
       Rng rng(s.seed, static_cast<std::uint64_t>(t));
       const Eigen::Index rows = rng.integer(1, 8), cols = rng.integer(1, 8);
@@ -36,10 +37,10 @@ public:
       const Vec<Real> sv = spectral::singular_values(g);
       const Real gnorm = sv(0);
       // Why this tolerance: every check is a product of O(1) factors computed with backward error
-      // ~max(m,n)·ε, and the polar factor's condition number is σ_1/σ_r (Higham, Functions of Matrices §8.1);
-      // 100 covers the constants of the SVD and of the products.
+      // ~max(m,n)·u, and the polar factor's condition number is σ_1/σ_r (Higham, Functions of Matrices §8.1);
+      // rounding::kSvd covers the constants of the SVD and of the products.
       const Real kappa = gnorm / sv(p.rank - 1);
-      const Real tol = Real(100) * Real(static_cast<long>(std::max(rows, cols))) * ScalarTraits<Real>::epsilon() * kappa;
+      const Real tol = s.precision.tolerance(static_cast<double>(std::max(rows, cols)), spectral::rounding::kSvd) * kappa;
       const MatR h = q.transpose() * g;
       Real err = spectral::norm_max(MatR(q * q.transpose() * q - q));
       err = std::max(err, Real(spectral::norm_max(MatR(h - h.transpose())) / gnorm));
@@ -53,7 +54,7 @@ public:
       const MatR pm = spectral::random_orthogonal<Real>(rng, rows), rm = spectral::random_orthogonal<Real>(rng, cols);
       const MatR q2 = spectral::ortho(MatR(pm * g * rm));
       err = std::max(err, Real(spectral::norm_max(MatR(q2 - pm * q * rm))));
-      m.record(to_double(err), to_double(tol),
+      m.record(err, tol,
                "seed " + std::to_string(s.seed) + " trial " + std::to_string(t) + ": " + std::to_string(rows) +
                    "x" + std::to_string(cols) + " of rank " + std::to_string(k));
     }

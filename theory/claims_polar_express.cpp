@@ -15,11 +15,30 @@ using spectral::CertStatus;
 using spectral::NsSchedule;
 using spectral::NsStep;
 
+using spectral::rounding::kProducts;
+using spectral::rounding::kSvd;
+
 std::string fmt_g(double x, int prec = 4) {
   std::ostringstream os;
   os.precision(prec);
   os << x;
   return os.str();
+}
+
+/// certify_image, first at `digits`, then at twice the digits while undecided (up to 16 times as many). The
+/// enclosure is rigorous at any precision; the precision only decides whether it is narrow enough to say yes
+/// (Arb's practice: raise the precision until decided). A composition of ten steps whose image is ~1e-16 wide
+/// around 1 cannot be decided at 10 or 20 digits, whatever the working precision of the design.
+spectral::ImageCertificate certify_deciding(const std::vector<NsStep<Real>>& steps, const Real& lo, const Real& hi,
+                                            unsigned digits) {
+  spectral::CertifyOptions co;
+  co.digits = digits;
+  spectral::ImageCertificate c = spectral::certify_image(steps, lo, hi, co);
+  for (int k = 0; k < 4 && c.status != CertStatus::certified && co.digits < kMaxDigits; ++k) {
+    co.digits = std::min(2 * co.digits, kMaxDigits);
+    c = spectral::certify_image(steps, lo, hi, co);
+  }
+  return c;
 }
 
 /// pe-tables: the published tables are reproduced, digit for digit where float64 could compute them, and by the
@@ -39,6 +58,7 @@ public:
 
   Measurement measure(const ClaimSettings& s) const override {
     Measurement m;
+    m.unit = "relative difference published vs. computed";
     std::string note;
     for (const auto& t : spectral::pe_published_tables()) {
       const auto rep = spectral::pe_reproduce_table(t);
@@ -49,9 +69,12 @@ public:
         if (e.well_conditioned) {
           // Why 1e-14: float64 carries 15.9 digits; a well-conditioned Remez solve and the chain of earlier steps
           // cost at most ~1.5 of them (node condition <= 1e3 bounds the solve's amplification, and the observed
-          // float64 runs keep >= 13.9 digits). Our own value is exact to ~10^-digits, far below that.
+          // float64 runs keep >= 13.9 digits). Our own value is accurate to ~κ·u per Remez solve (κ the node
+          // condition, rounding::kProducts the elimination's constant, n = the steps it depends on): negligible from
+          // 20 digits on, the larger part below float64's precision (10-15 digits).
           const double rel = std::pow(10.0, -std::min({e.digits[0], e.digits[1], e.digits[2]}));
-          m.record(rel, 1e-14, where + ": relative difference " + fmt_g(rel));
+          const Real ours = s.precision.tolerance(static_cast<double>(k + 1), kProducts) * Real(e.node_condition);
+          m.record(Real(rel), Real(1e-14) + ours, where + ": relative difference " + fmt_g(rel));
         } else {
           ++late;
         }
@@ -65,7 +88,7 @@ public:
               " digits on " + std::to_string(rep.entries.size() - static_cast<std::size_t>(late)) +
               " well-conditioned entries, " + std::to_string(late) + " late entries checked by interval";
     }
-    m.note = note + " (" + std::to_string(s.digits) + "-digit reproduction)";
+    m.note = note + " (" + std::to_string(s.precision.digits()) + "-digit reproduction)";
     return m;
   }
 };
@@ -96,38 +119,42 @@ public:
     Measurement m;
     const spectral::PeDesign<Real> d = design();
     spectral::PeDesign<Real> d2;
+    const spectral::Precision more = s.precision.plus(10);
     {
-      PrecisionScope more(s.digits + 10);
+      auto scope = more.scope();  // the reference design, 10 digits higher
       d2 = design();
     }
     // Why this tolerance: each step's coefficients solve a Remez node system whose condition number κ_k the
-    // solver reports (up to ~1e11 for the narrow late intervals of this setting), so a design at unit roundoff ε
-    // is accurate to ~κ·ε; the factor 1e3 covers the propagation of l_k through ten iterations (|p'(l_k)| ≤ 10).
+    // solver reports (up to ~1e11 for the narrow late intervals of this setting), so a design at unit roundoff u
+    // is accurate to ~κ·u (rounding::kProducts: the elimination's constant); n = the ten iterations covers the
+    // propagation of l_k through the composition.
     Real kappa = 1;
     for (const auto& it : d.iterations) kappa = std::max(kappa, it.node_condition);
-    const double tol = 1e3 * to_double(Real(kappa * ScalarTraits<Real>::epsilon()));
-    double worst = 0;
+    const Real tol = s.precision.tolerance(static_cast<double>(d.iterations.size()), kProducts) * kappa;
+    Real worst = 0;
     for (std::size_t k = 0; k < d.iterations.size(); ++k)
       for (std::size_t j = 0; j < d.iterations[k].used.size(); ++j) {
         const Real a = d.iterations[k].used[j], b = d2.iterations[k].used[j];
-        worst = std::max(worst, to_double(Real(abs(a - b) / abs(b))));
+        worst = std::max(worst, Real(abs(a - b) / abs(b)));
       }
-    m.record(worst, tol, "largest relative change of a coefficient from " + std::to_string(s.digits) + " to " +
-                             std::to_string(s.digits + 10) + " digits");
-    // Certified output interval: an enclosure of φ([l, 1]) inside [l_10 − τ, u_10 + τ], τ = 1e3·ε covering the
-    // rounding of the tracked ends themselves.
-    spectral::CertifyOptions co;
-    co.digits = s.digits;
+    m.record(worst, tol,
+             "largest relative change of a coefficient from " + std::to_string(s.precision.digits()) + " to " +
+                 std::to_string(more.digits()) + " digits",
+             "relative change of a coefficient (design at +10 digits)");
+    // Certified output interval: an enclosure of φ([l, 1]) inside [l_10 − τ, u_10 + τ]. τ = the design's accuracy:
+    // the tracked ends are rounded (ten polynomial evaluations), and u_{k+1} = 2 − l_{k+1} assumes the exact
+    // equioscillation of each step, which the design has to ~κ·u (as above).
     const auto sch = d.schedule();
-    const spectral::ImageCertificate c = spectral::certify_image(sch.steps, Real(1) / 1000, Real(1), co);
-    const Real tau = 1000 * ScalarTraits<Real>::epsilon();
+    const spectral::ImageCertificate c = certify_deciding(sch.steps, Real(1) / 1000, Real(1), s.precision.digits());
+    const Real tau = tol;
     const bool certified = c.status == CertStatus::certified;
-    const double excess = std::max({0.0, to_double(Real(d.final_lower - c.outer.lo)), to_double(Real(c.outer.hi - d.final_upper))});
-    m.record(certified ? excess : 1.0, to_double(tau),
+    const Real excess = std::max({Real(0), Real(d.final_lower - c.outer.lo), Real(c.outer.hi - d.final_upper)});
+    m.record(certified ? excess : Real(1), tau,
              certified ? "image [" + muonlab::to_string(c.outer.lo, 20) + ", " + muonlab::to_string(c.outer.hi, 20) +
                              "] vs designed [" + muonlab::to_string(d.final_lower, 20) + ", " +
                              muonlab::to_string(d.final_upper, 20) + "]"
-                       : "certification undecided: " + c.message);
+                       : "certification undecided: " + c.message,
+             "excess of the certified image over the designed interval");
     m.note = "phi([1e-3, 1]) within [" + muonlab::to_string(c.outer.lo, 17) + ", " + muonlab::to_string(c.outer.hi, 17) +
              "], max|phi - 1| <= " + fmt_g(to_double(c.max_error.hi), 4) + ", phi'(0) = " +
              fmt_g(to_double(c.derivative_at_zero.hi), 8) + "; step 1 = (" +
@@ -163,8 +190,8 @@ public:
   int default_trials() const override { return 8; }
 
   template <class S>
-  static double run_one(const NsSchedule<Real>& schR, const spectral::ImageCertificate& cert, spectral::Rng& rng,
-                        double& tol_out, std::string& where) {
+  static Real run_one(const NsSchedule<Real>& schR, const spectral::ImageCertificate& cert, spectral::Rng& rng,
+                      const spectral::Precision& precision, Real& tol_out, std::string& where) {
     const Eigen::Index m = rng.integer(2, 7), n = rng.integer(2, 7), k = std::min(m, n);
     const MatR u = spectral::random_orthogonal<Real>(rng, m).leftCols(k);
     const MatR v = spectral::random_orthogonal<Real>(rng, n).leftCols(k);
@@ -199,37 +226,38 @@ public:
     for (Eigen::Index i = 0; i < k; ++i) phi(i) = spectral::ns_scalar_map(schR, Real(svd_exact.s(i) / scale));
     const MatR expect = svd_exact.U * phi.asDiagonal() * svd_exact.V.transpose();
     const MatR got = mat_cast<Real>(x);
-    // Why this tolerance: every step rounds X to relative ~ (4n+4)·ε (three products of n-wide dot products),
-    // and an error made at step j is amplified at most by Π_{i>j} sup|p_i'| over the stage's certified image
-    // (acc sums those products); ×(1 + the input's own rounding amplified by lip).
-    const double eps = to_double(Real(ScalarTraits<S>::epsilon()));
+    // Why this tolerance: every step rounds X to relative ~ (4n+4)·u_S (three products of n-wide dot products,
+    // u_S the unit roundoff of the type NS runs in), and an error made at step j is amplified at most by
+    // Π_{i>j} sup|p_i'| over the stage's certified image (acc sums those products); ×(1 + the input's own rounding
+    // amplified by lip). The prediction itself comes from an SVD at the working precision (rounding::kSvd, also
+    // amplified by the steps): negligible for double from 20 digits on, dominant below 16.
     const double dim = static_cast<double>(std::max(m, n));
-    const double tol = (4 * dim + 4) * eps * (to_double(acc) + to_double(lip)) * 4;
-    const double err = to_double(spectral::norm_max(MatR(got - expect)));
+    const Real u_s(precision.unit_roundoff_of<S>());
+    const Real tol = (Real(4 * dim + 4) * u_s + precision.tolerance(dim, kSvd)) * (acc + lip) * 4;
+    const Real err = spectral::norm_max(MatR(got - expect));
     // Every singular value of the computed output lies in the certified image (Weyl: σ moves by ≤ ‖error‖₂ ≤ n·max).
     const VecR out_sv = spectral::singular_values(got);
-    double excess = 0;
+    Real excess = 0;
     for (Eigen::Index i = 0; i < out_sv.size(); ++i) {
-      excess = std::max(excess, to_double(Real(cert.outer.lo - out_sv(i))));
-      excess = std::max(excess, to_double(Real(out_sv(i) - cert.outer.hi)));
+      excess = std::max(excess, Real(cert.outer.lo - out_sv(i)));
+      excess = std::max(excess, Real(out_sv(i) - cert.outer.hi));
     }
     tol_out = tol;
     where = std::string(ScalarTraits<S>::name) + " " + std::to_string(m) + "x" + std::to_string(n) + " " + schR.name;
     // Both checks share the tolerance: the singular-value excess is bounded by dim·err ≤ dim·tol.
-    return std::max(err, excess / dim);
+    return std::max(err, Real(excess / dim));
   }
 
   Measurement measure(const ClaimSettings& s) const override {
     Measurement m;
+    m.unit = "|NS(G) - U phi(S/scale) V^T|_max (and sigma outside the certified image / n)";
     std::vector<NsSchedule<Real>> schedules;
     for (const char* name : {"ns5", "pe5", "pe-paper"})
       schedules.push_back(spectral::schedule_cast<Real>(spectral::named_schedule(name)));
     schedules.push_back(PePaperSettingClaim::design().schedule("pe-paper-setting"));
     std::vector<spectral::ImageCertificate> certs;
-    spectral::CertifyOptions co;
-    co.digits = s.digits;
     for (const auto& sch : schedules) {
-      certs.push_back(spectral::certify_image(sch.steps, Real(1) / 1000, Real(1), co));
+      certs.push_back(certify_deciding(sch.steps, Real(1) / 1000, Real(1), s.precision.digits()));
       m.note += (m.note.empty() ? "certified phi([1e-3, 1]): " : ", ") + sch.name + " [" +
                 muonlab::to_string(certs.back().outer.lo, 6) + ", " + muonlab::to_string(certs.back().outer.hi, 6) + "]";
     }
@@ -240,10 +268,10 @@ public:
         m.record(1, 0.5, schedules[which].name + ": image not certified: " + certs[which].message);
         continue;
       }
-      double tol = 0;
+      Real tol = 0;
       std::string where;
-      const double err = (t % 2 == 0) ? run_one<double>(schedules[which], certs[which], rng, tol, where)
-                                      : run_one<Real>(schedules[which], certs[which], rng, tol, where);
+      const Real err = (t % 2 == 0) ? run_one<double>(schedules[which], certs[which], rng, s.precision, tol, where)
+                                    : run_one<Real>(schedules[which], certs[which], rng, s.precision, tol, where);
       m.record(err, tol, "seed " + std::to_string(s.seed) + " trial " + std::to_string(t) + ": " + where);
     }
     return m;

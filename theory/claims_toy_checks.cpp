@@ -11,9 +11,10 @@
 namespace muonlab::theory {
 namespace {
 
+/// A value in the working precision: exact rationals convert without rounding to 0, Reals are kept.
 template <class S>
-double dbl(const S& x) {
-  return to_double(x);
+Real as_real(const S& x) {
+  return Real(x);
 }
 
 /// Makes N feasible for Δ u = r0 perturbations: N ← N − (N u) uᵀ/‖u‖² (exact in rationals), so N u = 0.
@@ -55,7 +56,7 @@ std::vector<Mat<S>> perturbations(const Mat<S>& delta, const Mat<S>& other, cons
 }  // namespace
 
 template <class S>
-SignRunCheck<S> check_signgd_run(const toy::Problem<S>& p, long min_steps) {
+SignRunCheck<S> check_signgd_run(const toy::Problem<S>& p, long min_steps, const spectral::Precision& precision) {
   SignRunCheck<S> c;
   const Vec<S> u = p.u.col(0), r0 = p.r0.col(0);
   const Vec<S> su = spectral::sign(u);
@@ -74,30 +75,32 @@ SignRunCheck<S> check_signgd_run(const toy::Problem<S>& p, long min_steps) {
     const Mat<S> d = w - p.p0;
     const Vec<S> wt = d.col(j0) * su(j0);
     // Thm 3.1: W_t = w_t sign(x)ᵀ (in the reduced form: P_t − P0 = w_t sign(u)ᵀ).
-    c.invariant_error = std::max(c.invariant_error, dbl(spectral::norm_max(Mat<S>(d - wt * su.transpose()))));
+    c.invariant_error = std::max(c.invariant_error, as_real(spectral::norm_max(Mat<S>(d - wt * su.transpose()))));
     c.eta_last = eta;
   }
   const Mat<S> pmax = p.p0 + w_star_max<S>(u, r0), p2 = p.p0 + w_star_2<S>(u, r0);
   // Lemma D.1 band: |r_T,i| ≤ η_{T−1}‖u‖1, i.e. ‖P_T − P*_max‖max ≤ η_{T−1}. In MPFR, T steps of rounding on
   // entries of size ≤ ‖P*_max‖max + η0 are added (zero in rationals).
-  const S slack = S(10) * S(c.steps) * ScalarTraits<S>::epsilon() * (spectral::norm_max(pmax) + eta0);
+  const S size = spectral::norm_max(pmax) + eta0;
+  const S slack = precision.tolerance_of<S>(static_cast<double>(c.steps), spectral::rounding::kSteps) * size;
   const S excess = spectral::norm_max(Mat<S>(w - pmax)) - c.eta_last - slack;
-  c.limit_excess = excess > S(0) ? dbl(excess) : 0.0;
-  c.gap_over_band = dbl(spectral::norm_max(Mat<S>(pmax - p2)) / c.eta_last);
-  if (c.gap_over_band == 0) c.gap_over_band = INFINITY;  // |u| constant: the candidates coincide
+  c.limit_excess = excess > S(0) ? as_real(excess) : Real(0);
+  // The invariant W_t = w_t sign(x)ᵀ is exact in rationals; in MPFR each coordinate is a sum of T rounded steps.
+  c.tolerance = as_real(slack);
+  c.gap_over_band = as_real(spectral::norm_max(Mat<S>(pmax - p2)) / c.eta_last);
+  if (c.gap_over_band == 0) c.gap_over_band = std::numeric_limits<Real>::infinity();  // |u| constant: they coincide
   return c;
 }
 
 MuonRunCheck check_muon_run(const toy::Problem<Real>& p, const std::string& optimizer, long steps,
-                            spectral::Rng& rng) {
+                            spectral::Rng& rng, const spectral::Precision& precision) {
   MuonRunCheck c;
   c.steps = steps;
-  c.invariant_tol = c.limit_tol = 1;  // replaced below; keeps ratios finite when r0 = 0 (nothing to do)
+  c.invariant_tol = c.limit_tol = 1;  // replaced below; r0 = 0 leaves nothing to do (errors 0)
   const VecR u = p.u.col(0), r0 = p.r0.col(0);
   const Real nu = spectral::norm_l2(u), nr = spectral::norm_l2(r0);
   const MatR y = w_star_2<Real>(u, r0);  // P*_2 − P0
   const Real scale = spectral::norm_frobenius(y);
-  const double eps = to_double(ScalarTraits<Real>::epsilon());
   const double mn = static_cast<double>(p.m() + p.u.rows());
   if (nr == 0) return c;
   // η0 = c‖r0‖/‖u‖, c ∈ [0.3, 0.9]: Lemma D.1 on ρ_t (steps η_t‖u‖) enters its band once H_T > 1/c (T ≥ 16).
@@ -111,36 +114,40 @@ MuonRunCheck check_muon_run(const toy::Problem<Real>& p, const std::string& opti
   // sometimes close to 0). Since r_{t+1} = r_t(1 − η_t‖u‖/‖r_t‖) rescales the whole vector, a relative error
   // once made is kept, so after t steps it is at most Σ_{s≤t} (m+n)ε‖r0‖/‖r_s‖; each step moves P by
   // η_s ≤ ‖P*_2 − P0‖, so the distance from the line, relative to ‖P*_2 − P0‖, is at most
-  // T·(m+n)ε·(1 + Σ_s ‖r0‖/‖r_s‖). The amplification Σ_s ‖r0‖/‖r_s‖ is measured along the run; 100 covers
-  // the constants of the rank-one polar factor and of the products.
-  double amplification = 1;
+  // T·(m+n)u·(1 + Σ_s ‖r0‖/‖r_s‖). The amplification Σ_s ‖r0‖/‖r_s‖ is measured along the run;
+  // rounding::kSvd covers the constants of the rank-one polar factor and of the products.
+  Real amplification = 1;
   for (long t = 0; t < steps; ++t) {
     eta = eta0 / Real(t + 1);
     p.gradient(w, g);
-    amplification += to_double(nr / spectral::norm_l2(p.residual(w)));
+    const Real rt = spectral::norm_l2(p.residual(w));
+    // A residual that is exactly 0 is the solution itself (ortho(0) = 0: the iterate stays); it amplifies nothing.
+    if (rt > 0) amplification += nr / rt;
     opt->step(w, g, eta);
     const MatR d = w - p.p0;
     const Real coef = (d.cwiseProduct(y)).sum() / yy;
     // Thm 3.2: the iterates stay on the line P0 + c·r0 uᵀ.
-    c.invariant_error = std::max(c.invariant_error, to_double(spectral::norm_frobenius(MatR(d - coef * y)) / scale));
+    c.invariant_error = std::max(c.invariant_error, Real(spectral::norm_frobenius(MatR(d - coef * y)) / scale));
   }
-  c.invariant_tol = 100.0 * static_cast<double>(steps) * mn * eps * amplification;
-  c.limit_tol = c.invariant_tol * to_double(scale);
+  c.invariant_tol = precision.tolerance(static_cast<double>(steps) * mn, spectral::rounding::kSvd) * amplification;
+  c.limit_tol = c.invariant_tol * scale;
+  c.eta_last = eta;
   // Lemma D.1 on ρ_t: ‖P_T − P*_2‖2 = |ρ_T|/‖u‖ ≤ η_{T−1}.
   const Real dist = spectral::norm_frobenius(MatR(w - p.p0 - y));
-  c.limit_excess = std::max(0.0, to_double(dist - eta));
+  c.limit_excess = std::max(Real(0), Real(dist - eta));
   return c;
 }
 
 template <class S>
-MinimalityCheck check_min_max_norm(const toy::Problem<S>& p, spectral::Rng& rng) {
+MinimalityCheck check_min_max_norm(const toy::Problem<S>& p, spectral::Rng& rng, const spectral::Precision& precision) {
   MinimalityCheck mc;
   const Vec<S> u = p.u.col(0), r0 = p.r0.col(0);
   const Mat<S> delta = w_star_max<S>(u, r0), other = w_star_2<S>(u, r0);
   const S best = spectral::norm_max(delta);
   // Rounding in MPFR: norms of O(1)-sized sums of m+n terms; zero in rationals.
-  const S tol = S(10) * S(static_cast<long>(p.m() + u.size())) * ScalarTraits<S>::epsilon() * (best + S(1));
-  mc.tolerance = dbl(tol);
+  const S tol = precision.tolerance_of<S>(static_cast<double>(p.m() + u.size()), spectral::rounding::kSums) * (best + S(1));
+  const S noise = S(1000000) * precision.unit_roundoff_of<S>();
+  mc.tolerance = as_real(tol);
   S viol = spectral::norm_linf(Vec<S>(delta * u - r0));  // feasibility
   // The dual bound every feasible Δ obeys, |r0_i| = |Σ_j Δ_ij u_j| ≤ ‖Δ‖max‖u‖1, is attained by the candidate.
   using std::abs;
@@ -149,7 +156,7 @@ MinimalityCheck check_min_max_norm(const toy::Problem<S>& p, spectral::Rng& rng)
     const S size = spectral::norm_max(dir);
     // The directions are O(1) or, when the null space is trivial (n = 1), rounding noise: skip the latter
     // (rescaled, noise would be an infeasible direction).
-    if (size <= S(1000000) * ScalarTraits<S>::epsilon()) continue;
+    if (size <= noise) continue;
     for (const S& t : {S(1) / S(1000), S(1) / S(10), S(1)}) {
       const Mat<S> n = dir * (t * (best + S(1)) / size);
       viol = std::max(viol, spectral::norm_linf(Vec<S>(n * u)));  // N u = 0
@@ -158,25 +165,26 @@ MinimalityCheck check_min_max_norm(const toy::Problem<S>& p, spectral::Rng& rng)
       ++mc.perturbations;
     }
   }
-  mc.violation = dbl(viol);
+  mc.violation = as_real(viol);
   return mc;
 }
 
-MinimalityCheck check_min_spectral_norm(const toy::Problem<Real>& p, spectral::Rng& rng) {
+MinimalityCheck check_min_spectral_norm(const toy::Problem<Real>& p, spectral::Rng& rng,
+                                        const spectral::Precision& precision) {
   MinimalityCheck mc;
   const VecR u = p.u.col(0), r0 = p.r0.col(0);
   const MatR delta = w_star_2<Real>(u, r0), other = w_star_max<Real>(u, r0);
   const Real target = spectral::norm_l2(r0) / spectral::norm_l2(u);
-  // Jacobi SVD in MPFR has relative accuracy O((m+n)ε); 100 covers its constant.
-  const Real tol = Real(100) * Real(static_cast<long>(p.m() + u.size())) * ScalarTraits<Real>::epsilon() *
-                   (target + Real(1));
-  mc.tolerance = to_double(tol);
+  // Jacobi SVD in MPFR has relative accuracy O((m+n)u) (rounding::kSvd covers its constant).
+  const Real tol = precision.tolerance(static_cast<double>(p.m() + u.size()), spectral::rounding::kSvd) * (target + Real(1));
+  const Real noise = Real(1000000) * precision.unit_roundoff();
+  mc.tolerance = tol;
   Real viol = spectral::norm_l2(VecR(delta * u - r0));
   // Every feasible Δ has ‖r0‖ = ‖Δu‖ ≤ ‖Δ‖2‖u‖; the candidate attains it (its σ_max from an SVD).
   viol = std::max(viol, Real(abs(spectral::norm_spectral(delta) - target)));
   for (const MatR& dir : perturbations<Real>(delta, other, u, rng, false)) {
     const Real size = spectral::norm_max(dir);
-    if (size <= Real(1000000) * ScalarTraits<Real>::epsilon()) continue;  // rounding noise (see above)
+    if (size <= noise) continue;  // rounding noise (see above)
     for (const Real& t : {Real(1) / 1000, Real(1) / 10, Real(1)}) {
       const MatR n = dir * (t * (target + Real(1)) / size);
       viol = std::max(viol, Real(spectral::norm_l2(VecR(n * u))));
@@ -184,13 +192,16 @@ MinimalityCheck check_min_spectral_norm(const toy::Problem<Real>& p, spectral::R
       ++mc.perturbations;
     }
   }
-  mc.violation = to_double(viol);
+  mc.violation = viol;
   return mc;
 }
 
-template SignRunCheck<Rational> check_signgd_run<Rational>(const toy::Problem<Rational>&, long);
-template SignRunCheck<Real> check_signgd_run<Real>(const toy::Problem<Real>&, long);
-template MinimalityCheck check_min_max_norm<Rational>(const toy::Problem<Rational>&, spectral::Rng&);
-template MinimalityCheck check_min_max_norm<Real>(const toy::Problem<Real>&, spectral::Rng&);
+template SignRunCheck<Rational> check_signgd_run<Rational>(const toy::Problem<Rational>&, long,
+                                                           const spectral::Precision&);
+template SignRunCheck<Real> check_signgd_run<Real>(const toy::Problem<Real>&, long, const spectral::Precision&);
+template MinimalityCheck check_min_max_norm<Rational>(const toy::Problem<Rational>&, spectral::Rng&,
+                                                      const spectral::Precision&);
+template MinimalityCheck check_min_max_norm<Real>(const toy::Problem<Real>&, spectral::Rng&,
+                                                  const spectral::Precision&);
 
 }  // namespace muonlab::theory

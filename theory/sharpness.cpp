@@ -148,7 +148,8 @@ SharpnessReport sharpness_search(const std::string& factor, long rank, unsigned 
   }
   r.refined = to_string(refined, digits);
   r.closed_form = to_string(closed, digits);
-  r.refine_error = to_double(Real(abs(refined - closed)));
+  r.refine_gap = abs(refined - closed);
+  r.refine_error = to_double(r.refine_gap);
   return r;
 }
 

@@ -54,7 +54,8 @@ struct SharpnessReport {
   std::string refined;         // sup as found by the refinement (decimal, working precision)
   std::string closed_form;     // (1+√R)/2 or √R, evaluated at the working precision
   std::string formula;         // "(1+sqrt(R))/2" or "sqrt(R)"
-  double refine_error = 0;     // |refined − closed form|
+  double refine_error = 0;     // |refined − closed form| as a double, for display (underflows past ~308 digits)
+  Real refine_gap = 0;         // |refined − closed form| in the working precision
   bool attained = false;       // the supremum is a maximum
   std::string maximizer;       // the maximizer, or the maximizing sequence
   double sqrt_r = 0;           // the paper's bound √R

@@ -67,3 +67,54 @@ TEST_CASE("--help and --version exit 0", "[cli]") {
   CHECK(run_cli("spectrum --help").code == 0);
   CHECK(run_cli("verify --help").code == 0);
 }
+
+// Issue 13: the statistics in double at the ends of the range. The examples of the issue, with their right answers.
+TEST_CASE("spectrum in double: stable rank and entropy at any magnitude", "[cli][spectrum][scaling]") {
+  struct Case {
+    std::string matrix;
+    const char* what;
+  };
+  const Case cases[] = {
+      {"1e160,0\n0,1e160\n", "sigma^2 overflows"},        // was: stable rank -nan, entropy 0, exit 0
+      {"1e-170,0\n0,1e-170\n", "sigma^2 underflows"},     // was: internal error "zero matrix", exit 4
+      {"1e-200,0\n0,1e-200\n", "entries near 1e-200"},
+      {"1e308,0\n0,1e308\n", "entries near DBL_MAX"},
+  };
+  for (const Case& c : cases) {
+    const auto r = run_cli("spectrum --matrix - --json", c.matrix, false);
+    INFO(c.what << "\n" << r.out);
+    REQUIRE(r.code == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["rank"] == 2);
+    CHECK(j["stable_rank"] == "2");
+    CHECK(j["svd_entropy"] == "1");
+  }
+  // σ_1 = 2e308 is beyond double, yet printed (through MPFR) rather than as inf.
+  const auto big = run_cli("spectrum --matrix - --json", "1e308,1e308\n1e308,1e308\n", false);
+  REQUIRE(big.code == 0);
+  const auto jb = nlohmann::json::parse(big.out);
+  CHECK(jb["norm_spectral"].get<std::string>().rfind("2", 0) == 0);
+  CHECK(jb["norm_spectral"].get<std::string>().find("e+308") != std::string::npos);
+  CHECK(jb["stable_rank"] == "1");
+}
+
+TEST_CASE("spectrum in double: a zero or subnormal top singular value leaves the statistics undefined, exit 0",
+          "[cli][spectrum][scaling]") {
+  for (const char* m : {"0,0\n0,0\n", "1e-310,0\n0,2e-310\n"}) {
+    const auto r = run_cli("spectrum --matrix - --json", m, false);
+    INFO(m << "\n" << r.out);
+    REQUIRE(r.code == 0);  // never 4 (internal error)
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["stable_rank"].is_null());
+    CHECK(j["svd_entropy"].is_null());
+    CHECK(!j["note"].get<std::string>().empty());
+  }
+  const auto table = run_cli("spectrum --matrix -", "1e-310,0\n0,2e-310\n");
+  CHECK(table.code == 0);
+  CHECK(table.out.find("stable rank    undefined") != std::string::npos);
+  CHECK(table.out.find("subnormal") != std::string::npos);
+  // In MPFR the same matrix is ordinary: its exponent range holds it.
+  const auto mp = run_cli("spectrum --matrix - --digits 30 --json", "1e-310,0\n0,1e-310\n", false);
+  REQUIRE(mp.code == 0);
+  CHECK(nlohmann::json::parse(mp.out)["stable_rank"] == "2");
+}

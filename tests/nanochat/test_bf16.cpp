@@ -48,7 +48,7 @@ TEST_CASE("bf16 model: float32 logits and master-weight gradients, close to the 
     auto src = m32->parameters(), dst = m16->parameters();
     for (std::size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
   }
-  m16->bf16 = true;  // what to_device(kCUDA) switches on
+  m16->mode.bf16 = true;  // what to_device(kCUDA) switches on
   const torch::Tensor idx = torch::randint(0, 97, {4, 16}, torch::kInt64);
   const torch::Tensor tgt = torch::randint(0, 97, {4, 16}, torch::kInt64);
   const torch::Tensor l32 = m32->forward(idx), l16 = m16->forward(idx);
@@ -90,4 +90,25 @@ TEST_CASE("bf16 Newton-Schulz lands in NS5's band, near the float32 result", "[n
     CHECK(sv.max().item<double>() < 1.1344 + slack);
     CHECK(((o16 - o32).norm() / o32.norm()).item<double>() < slack);
   }
+}
+
+TEST_CASE("bf16 SDPA attention is within bf16 rounding of the float64 reference", "[nanochat][bf16][attention]") {
+  torch::manual_seed(24);
+  const torch::Tensor q = torch::randn({2, 2, 64, 32}, torch::kFloat64), k = torch::randn_like(q),
+                      v = torch::randn_like(q);
+  const torch::Tensor ref = causal_attention_reference(q, k, v);
+  const torch::Tensor got = causal_attention(q.to(torch::kBFloat16), k.to(torch::kBFloat16), v.to(torch::kBFloat16));
+  CHECK(got.scalar_type() == torch::kBFloat16);
+  // Rounding q, k to bf16 perturbs a score s = q·k/√D by ≤ (2u + u²)·‖q_i‖‖k_j‖/√D (Cauchy–Schwarz); a softmax
+  // moves its weights by ≤ 2·max|Δs| in the 1-norm (to first order), so the output moves by ≤ 2·max|Δs|·max|v|; then
+  // rounding v, the weights (flash keeps P in bf16) and the output add ≤ 3u·max|v|. A factor 1.5 covers the second
+  // order. On average the error is far smaller: the relative Frobenius error is checked against 8u.
+  const double u = 1.0 / 256, vmax = v.abs().max().item<double>();
+  const double qn = q.norm(2, {-1}).max().item<double>(), kn = k.norm(2, {-1}).max().item<double>();
+  const double ds = (2 * u + u * u) * qn * kn / std::sqrt(32.0);
+  const double worst = 1.5 * (2 * ds + 3 * u) * vmax;
+  const torch::Tensor err = (got.to(torch::kFloat64) - ref).abs();
+  INFO("max error " << err.max().item<double>() << " bound " << worst);
+  CHECK(err.max().item<double>() < worst);
+  CHECK(((got.to(torch::kFloat64) - ref).norm() / ref.norm()).item<double>() < 8 * u);
 }

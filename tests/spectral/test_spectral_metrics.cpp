@@ -44,3 +44,20 @@ TEST_CASE("norms on a known matrix", "[norms]") {
   CHECK(norm_frobenius(d) == Approx(5.0));
   CHECK(sign(d)(0, 1) == 0.0);
 }
+
+TEST_CASE("stable rank and SVD entropy are computed from sigma_i/sigma_1: no overflow or underflow at any scale",
+          "[metrics][scaling]") {
+  // σ² overflows double from 1.4e154 and underflows below 1.5e-154 (issue 13: 1e160·I gave NaN, 1e-170·I a false
+  // "zero matrix"). The ratios are exact here: every value below is a power of ten times (2, 1) or (1, 1).
+  for (double s : {1e160, 1e300, 1e-170, 1e-300, 4e-320 /* subnormal */}) {
+    INFO("scale " << s);
+    CHECK(stable_rank(std::vector<double>{s, s}) == 2.0);
+    CHECK(svd_entropy(std::vector<double>{s, s}) == Approx(1.0).epsilon(1e-15));
+  }
+  CHECK(stable_rank(std::vector<double>{2e200, 1e200}) == Approx(1.25).epsilon(1e-15));
+  // The paper's offset is relative to σ_1² in the matrix's own scale: negligible for σ = 1e160, dominant for 1e-170.
+  CHECK(stable_rank(std::vector<double>{1e160, 1e160}, 1e-12) == 2.0);
+  CHECK(stable_rank(std::vector<double>{1e-170, 1e-170}, 1e-12) == 0.0);
+  CHECK(svd_entropy(std::vector<double>{1e-170, 1e-170}, 1e-12) == 0.0);
+  CHECK_THROWS_AS(stable_rank(std::vector<double>{std::nan(""), 1}), std::domain_error);
+}

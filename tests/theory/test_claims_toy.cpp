@@ -16,7 +16,7 @@ TEST_CASE("the toy claims are registered with their ids", "[theory][claims][toy]
 
 TEST_CASE("the paper's toy claims hold", "[theory][claims][toy]") {
   ClaimSettings s;
-  s.digits = 30;
+  s.precision = spectral::Precision(30);
   s.trials = 3;
   for (const char* id : {"lemma-d1", "thm-3.1", "thm-3.2", "prop-d4", "cor-d7"}) {
     const ClaimResult r = run_claim(*select_claims({id}).front(), s);
@@ -35,26 +35,27 @@ TEST_CASE("the paper's toy claims hold", "[theory][claims][toy]") {
 }
 
 TEST_CASE("the checks detect the wrong optimizer and the wrong candidate", "[theory][claims][toy]") {
-  PrecisionScope scope(30);
+  const spectral::Precision precision(30);
+  auto scope = precision.scope();
   toy::ProblemSpec spec;
   spec.m = 3;
   spec.n = 4;
   const auto p = toy::make_problem<Real>(spec);
   spectral::Rng rng(1);
   // SignGD does not stay on the line c·y xᵀ (|x| is not constant): the Thm 3.2 check must say so.
-  const MuonRunCheck wrong = check_muon_run(p, "signgd", 200, rng);
+  const MuonRunCheck wrong = check_muon_run(p, "signgd", 200, rng, precision);
   CHECK(wrong.invariant_error > 1e3 * wrong.invariant_tol);
-  const MuonRunCheck right = check_muon_run(p, "muon-ideal", 200, rng);
+  const MuonRunCheck right = check_muon_run(p, "muon-ideal", 200, rng, precision);
   CHECK(right.invariant_error <= right.invariant_tol);
   CHECK(right.limit_excess <= right.limit_tol);
   // The Thm 3.1 check on SignGD itself holds exactly, and separates W*_max from W*_2 by many bands.
   spec.entries = toy::Entries::integer;
   const auto q = toy::make_problem<Rational>(spec);
-  const auto c = check_signgd_run(q, 150);
+  const auto c = check_signgd_run(q, 150, precision);
   CHECK(c.invariant_error == 0);
   CHECK(c.limit_excess == 0);
   CHECK(c.gap_over_band > 10);
-  const auto mc = check_min_max_norm<Rational>(q, rng);
+  const auto mc = check_min_max_norm<Rational>(q, rng, precision);
   CHECK(mc.violation == 0);
   CHECK(mc.perturbations > 10);
 }

@@ -51,12 +51,13 @@ TEST_CASE("sharpness claims run at the claim's precision, with tolerances derive
   for (const char* id : {"lora-sharpness-f1", "lora-sharpness-f2"})
     for (unsigned digits : {30u, 100u, 400u}) {
       ClaimSettings s;
-      s.digits = digits;
+      s.precision = spectral::Precision(digits);
       const ClaimResult r = run_claim(*select_claims({id}).front(), s);
       INFO(id << " at " << digits << " digits: " << r.measured.witness << " " << r.reason);
       CHECK(r.holds());
-      CHECK(std::isfinite(r.measured.tolerance));
-      CHECK(std::isfinite(r.measured.max_error));
+      CHECK(is_finite(r.measured.tolerance));
+      CHECK(is_finite(r.measured.max_error));
+      CHECK(r.measured.tolerance > 0);  // a tolerance formed from the working precision does not underflow
     }
 }
 
