@@ -63,6 +63,9 @@ int run(MismatchArgs& a) {
   o.progress = !a.quiet;
 
   nanochat::MismatchSummary s;
+  // One scope for the whole sweep: a signal between two runs is kept for the next run's first step (which stops
+  // there) rather than cleared by that run's own scope.
+  nanochat::InterruptScope interrupts;
   try {
     s = nanochat::run_mismatch(o);
   } catch (const nanochat::Interrupted& e) {

@@ -104,7 +104,7 @@ std::vector<std::string> steps_of(const std::vector<std::vector<std::string>>& r
 
 TEST_CASE("the trainer evaluates at step 0, every K steps and at the end; train_loss is the mean since the last row",
           "[nanochat][trainer]") {
-  const std::string dir = fresh_dir("muonlab_trainer_rows_" + std::to_string(::getpid()));
+  const std::string dir = fresh_dir("muonlab_trainer_rows_");
   Quadratic q;
   Saved saved;
   TrainJob job = quadratic_job(q, saved, dir, 10);
@@ -142,8 +142,8 @@ TEST_CASE("the trainer evaluates at step 0, every K steps and at the end; train_
 
 TEST_CASE("a stop evaluates where it stops, and a resume continues bit for bit keeping the initial evaluation",
           "[nanochat][trainer]") {
-  const std::string a_dir = fresh_dir("muonlab_trainer_straight_" + std::to_string(::getpid()));
-  const std::string b_dir = fresh_dir("muonlab_trainer_split_" + std::to_string(::getpid()));
+  const std::string a_dir = fresh_dir("muonlab_trainer_straight_");
+  const std::string b_dir = fresh_dir("muonlab_trainer_split_");
   Quadratic a;
   Saved sa;
   const TrainResult ra = train(quadratic_job(a, sa, a_dir, 10), TrainerState{});
@@ -181,7 +181,7 @@ TEST_CASE("a stop evaluates where it stops, and a resume continues bit for bit k
 
 TEST_CASE("a non-finite loss ends the run before its update, and nothing is checkpointed after it",
           "[nanochat][trainer]") {
-  const std::string dir = fresh_dir("muonlab_trainer_diverge_" + std::to_string(::getpid()));
+  const std::string dir = fresh_dir("muonlab_trainer_diverge_");
   Quadratic q;
   Saved saved;
   TrainJob job = quadratic_job(q, saved, dir, 10);
@@ -202,13 +202,13 @@ TEST_CASE("a non-finite loss ends the run before its update, and nothing is chec
 
 TEST_CASE("SIGINT and SIGTERM stop after the step in flight, checkpoint, and name the command that resumes",
           "[nanochat][trainer]") {
-  const std::string a_dir = fresh_dir("muonlab_trainer_int_a_" + std::to_string(::getpid()));
+  const std::string a_dir = fresh_dir("muonlab_trainer_int_a_");
   Quadratic a;
   Saved sa;
   train(quadratic_job(a, sa, a_dir, 10), TrainerState{});
 
   for (int sig : {SIGINT, SIGTERM}) {
-    const std::string dir = fresh_dir("muonlab_trainer_int_" + std::to_string(sig) + "_" + std::to_string(::getpid()));
+    const std::string dir = fresh_dir("muonlab_trainer_int_" + std::to_string(sig));
     Quadratic q;
     Saved saved;
     TrainJob job = quadratic_job(q, saved, dir, 10);
@@ -267,7 +267,7 @@ TEST_CASE("values not measured are null in JSON and a dash in text; CSV rows are
   CHECK_FALSE(measured_from_json(j, "missing"));
   CHECK(*measured_from_json(j, "b") == 3.0);
 
-  const std::string dir = fresh_dir("muonlab_trainer_csv_" + std::to_string(::getpid()));
+  const std::string dir = fresh_dir("muonlab_trainer_csv_");
   const std::string path = dir + "/m.csv";
   std::ofstream(path) << "step,x\n0,a\n5,b\n10,c\ntorn";
   CHECK(keep_csv_rows(path, "step,x\n", 5, false) == "step,x\n0,a\n");
