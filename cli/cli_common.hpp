@@ -8,9 +8,17 @@
 
 namespace muonlab::cli {
 
-/// Exit codes (DESIGN.md): 0 success, 1 a claim or check failed, 2 bad input or usage, 3 inconclusive,
-/// 4 an internal error (a bug: please report it).
-enum ExitCode : int { kOk = 0, kCheckFailed = 1, kBadInput = 2, kInconclusive = 3, kInternal = 4 };
+/// Exit codes (DESIGN.md): 0 success, 1 a claim or check failed (or a training run diverged), 2 bad input or usage,
+/// 3 inconclusive, 4 an internal error (a bug: please report it), 130 interrupted by SIGINT/SIGTERM (training
+/// commands: after a checkpoint; the message says how to resume).
+enum ExitCode : int {
+  kOk = 0,
+  kCheckFailed = 1,
+  kBadInput = 2,
+  kInconclusive = 3,
+  kInternal = 4,
+  kInterrupted = 130
+};
 
 /// A subcommand: its CLI11 node and the function that runs it once the arguments are parsed.
 struct Command {

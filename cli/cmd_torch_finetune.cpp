@@ -2,6 +2,8 @@
 // paper §3). Parsing and dispatch only; the work is nanochat::finetune.
 #include "cli/commands.hpp"
 #include "nanochat/finetune.hpp"
+#include "nanochat/interrupt.hpp"
+#include "nanochat/trainer.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -57,21 +59,43 @@ int run(FinetuneArgs& a) {
   if (a.lr->count() > 0 && !(req.config.lr >= 0))
     throw std::invalid_argument("--lr must be >= 0, got " + fmt::format("{}", req.config.lr));
   if (!a.targets.empty()) req.config.lora.targets = split_list(a.targets);
+  if (req.resume && !req.from.empty())
+    throw std::invalid_argument("--resume takes --from and every setting from the run's config.json: drop --from");
   req.progress = !a.quiet;
-  const nanochat::FinetuneSummary s = nanochat::finetune(req);
+  nanochat::FinetuneSummary s;
+  try {
+    s = nanochat::finetune(req);
+  } catch (const nanochat::Interrupted& e) {
+    fmt::print(stderr, "muonlab finetune: {}\n", e.what());
+    return kInterrupted;
+  }
   if (a.json) {
     std::cout << nanochat::to_json(s).dump(2) << '\n';
-    return kOk;
+  } else {
+    using nanochat::finite_or_none;
+    using nanochat::format_measured;
+    const std::string method = s.method == "lora" ? fmt::format("lora r={} ({})", s.rank, s.init) : "full";
+    const std::string status = s.diverged ? fmt::format(" | DIVERGED at step {}", s.diverged_step)
+                               : s.status == "stopped"
+                                   ? fmt::format(" of {} (stopped: --resume continues)", s.planned_steps)
+                                   : std::string();
+    fmt::print("finetune {} ({}-pretrained): {} {} lr {:.4g} (peak {:.4g}), {} steps{}\n", s.from,
+               s.pretrain_optimizer, method, s.optimizer, s.lr, s.peak_lr, s.steps, status);
+    fmt::print("fine-tuning ppl {} -> {} (ratio {}) | forgetting {} bpb ({} -> {}) | L2 distance {}, cosine "
+               "distance {} | {:.1f} s, {} ms/step\n",
+               format_measured(finite_or_none(s.pretrained_ppl)), format_measured(finite_or_none(s.final_ppl)),
+               format_measured(finite_or_none(s.ppl_ratio)), format_measured(finite_or_none(s.forgetting_bpb), "{:+.4f}"),
+               format_measured(finite_or_none(s.pretrained_bpb)), format_measured(finite_or_none(s.final_bpb)),
+               format_measured(finite_or_none(s.l2_distance), "{:.4g}"),
+               format_measured(finite_or_none(s.cosine_distance), "{:.4g}"), s.elapsed_s,
+               format_measured(s.steps > s.start_step ? finite_or_none(s.mean_step_ms) : std::nullopt, "{:.0f}"));
+    fmt::print("{}", update_table(s));
   }
-  const std::string method = s.method == "lora" ? fmt::format("lora r={} ({})", s.rank, s.init) : "full";
-  fmt::print("finetune {} ({}-pretrained): {} {} lr {:.4g} (peak {:.4g}), {} steps{}\n", s.from, s.pretrain_optimizer,
-             method, s.optimizer, s.lr, s.peak_lr, s.steps,
-             s.diverged ? fmt::format(" | DIVERGED at step {}", s.diverged_step) : std::string());
-  fmt::print("fine-tuning ppl {:.4f} -> {:.4f} (ratio {:.4f}) | forgetting {:+.4f} bpb ({:.4f} -> {:.4f}) | "
-             "L2 distance {:.4g}, cosine distance {:.4g} | {:.1f} s, {:.0f} ms/step\n",
-             s.pretrained_ppl, s.final_ppl, s.ppl_ratio, s.forgetting_bpb, s.pretrained_bpb, s.final_bpb,
-             s.l2_distance, s.cosine_distance, s.elapsed_s, s.mean_step_ms);
-  fmt::print("{}", update_table(s));
+  if (s.diverged) {
+    fmt::print(stderr, "muonlab finetune: training diverged at step {} (non-finite loss): lower the learning rate{}\n",
+               s.diverged_step, s.run_dir.empty() ? std::string() : "; " + s.run_dir + "/summary.json records it");
+    return kCheckFailed;
+  }
   return kOk;
 }
 
@@ -86,9 +110,11 @@ Command add_finetune(CLI::App& app) {
       "any matrix rule; reports the fine-tuning perplexity and its ratio to the pretrained model's, forgetting "
       "(pretraining validation bits per byte), the L2 and cosine distance from the pretrained weights, and per "
       "matrix the update ΔW's max-norm, spectral norm and stable rank. Recipe (REFERENCE §5): pretraining routing "
-      "and lrs, every lr × --lr-frac, linear decay to 0, no warm-up, one epoch of non-overlapping blocks.");
-  sub->add_option("--from", a->req.from, "Pretraining run directory (config.json, tokenizer.model, model.pt) or model file")
-      ->required();
+      "and lrs, every lr × --lr-frac, linear decay to 0, no warm-up, one epoch of non-overlapping blocks. Exit 1 when "
+      "training diverges; on SIGINT/SIGTERM a checkpoint is written (with --run-dir) and the exit is 130.");
+  sub->add_option("--from", a->req.from,
+                  "Pretraining run directory (model.pt or checkpoint.pt, tokens.pt or tokenizer.model, "
+                  "finetune_tokens.pt) or model file; required unless --resume");
   sub->add_option("--method", c.method, "full | lora")->check(CLI::IsMember({"full", "lora"}))->capture_default_str();
   sub->add_option("--optimizer", c.optimizer, "Matrix rule: muon | adam | adamuon | normuon (embedding, head: AdamW)")
       ->check(CLI::IsMember({"muon", "adam", "adamuon", "normuon"}))
@@ -112,7 +138,7 @@ Command add_finetune(CLI::App& app) {
   sub->add_option("--seq-len", c.seq_len, "Block length (0: the model's context length)")->capture_default_str();
   sub->add_option("--epochs", c.epochs, "Passes over the training blocks")->capture_default_str();
   sub->add_option("--max-steps", c.max_steps, "Stop after this many steps (0: no cap)")->capture_default_str();
-  sub->add_option("--max-bytes", c.max_bytes, "Read at most this many bytes of the fine-tuning text (0: all)")
+  sub->add_option("--max-bytes", c.max_bytes, "Fine-tune on the whole documents within this many bytes of the text (0: all)")
       ->capture_default_str();
   sub->add_option("--val-fraction", c.val_fraction, "Fine-tuning documents held out for perplexity")
       ->capture_default_str();
@@ -125,11 +151,20 @@ Command add_finetune(CLI::App& app) {
   sub->add_option("--grad-clip", c.grad_clip, "Gradient-norm clip (0 disables)")->capture_default_str();
   sub->add_option("--threads", c.threads, "Torch CPU threads")->capture_default_str();
   sub->add_option("--device", c.device, "cpu | cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
-  sub->add_option("--data", c.data, "Fine-tuning text or fortune folder (default: data/fortunes.txt, else the fortunes "
-                                    "package)");
+  sub->add_option("--data", c.data, "Fine-tuning text or fortune folder, encoded with the run's tokenizer (default: "
+                                    "the run's finetune_tokens.pt, else data/fortunes.txt, else the fortunes package)");
   sub->add_option("--run-dir", a->req.run_dir,
                   "Write config.json, metrics.csv, updates.csv and summary.json here (default: nothing written)");
-  sub->add_flag("--force", a->req.force, "Replace a finished run in --run-dir");
+  sub->add_flag("--force", a->req.force, "Replace a finished or unfinished run in --run-dir");
+  sub->add_flag("--resume", a->req.resume,
+                "Continue the unfinished run in --run-dir from its checkpoint (its config.json decides every setting)")
+      ->excludes("--force");
+  sub->add_option("--stop-after", a->req.stop_after,
+                  "Evaluate, checkpoint and stop after this many steps (needs --run-dir; continue with --resume)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--checkpoint-every", a->req.checkpoint_every,
+                  "Also checkpoint every K steps (needs --run-dir; 0: only at a stop or an interrupt)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_flag("--json", a->json, "Machine-readable summary");
   sub->add_flag("--quiet", a->quiet, "No progress on stderr");
   return {sub, [a] { return run(*a); }};

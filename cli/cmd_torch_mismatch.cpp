@@ -5,6 +5,7 @@
 // OUT/summary.md either way); 3 not complete (--max-runs stopped it: rerun the same command to continue); 2 bad
 // input (options, an unusable pretrained run, a damaged results file, an OUT made with other settings).
 #include "cli/commands.hpp"
+#include "nanochat/interrupt.hpp"
 #include "nanochat/mismatch.hpp"
 #include "nanochat/mismatch_report.hpp"
 
@@ -61,7 +62,18 @@ int run(MismatchArgs& a) {
     if (given(a, "--lrs-" + opt)) o.lrs[opt] = grid;
   o.progress = !a.quiet;
 
-  const nanochat::MismatchSummary s = nanochat::run_mismatch(o);
+  nanochat::MismatchSummary s;
+  // One scope for the whole sweep: a signal between two runs is kept for the next run's first step (which stops
+  // there) rather than cleared by that run's own scope.
+  nanochat::InterruptScope interrupts;
+  try {
+    s = nanochat::run_mismatch(o);
+  } catch (const nanochat::Interrupted& e) {
+    // Every finished run is in results.jsonl, and a started pretraining resumes: the same command continues.
+    fmt::print(stderr, "muonlab mismatch: {}; the finished runs are in {}/results.jsonl: run the same command to "
+               "continue the sweep\n", e.what(), o.out_dir.empty() ? "runs/mismatch-" + o.preset : o.out_dir);
+    return kInterrupted;
+  }
   const int violated = s.analysis.count("violated");
   if (a.json) {
     std::cout << nanochat::to_json(s).dump(2) << '\n';
@@ -136,7 +148,7 @@ Command add_mismatch(CLI::App& app) {
   opts["--max-steps"] =
       sub->add_option("--max-steps", a->size.max_steps, "Fine-tuning steps per run (overrides the preset)");
   opts["--max-bytes"] =
-      sub->add_option("--max-bytes", a->size.max_bytes, "Bytes of fine-tuning text read (overrides the preset)");
+      sub->add_option("--max-bytes", a->size.max_bytes, "Fine-tuning text: the whole documents within this many bytes (overrides the preset)");
   opts["--batch-size"] = sub->add_option("--batch-size", a->size.batch_size, "Blocks per step (overrides the preset)");
   opts["--eval-tokens"] =
       sub->add_option("--eval-tokens", a->size.eval_tokens, "Validation tokens per evaluation (overrides the preset)");

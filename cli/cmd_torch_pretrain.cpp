@@ -1,6 +1,7 @@
 // muonlab pretrain: pretrains a compact NanoChat with Muon or Adam (REFERENCE §5). Parsing and dispatch only;
 // the work is nanochat::pretrain.
 #include "cli/commands.hpp"
+#include "nanochat/interrupt.hpp"
 #include "nanochat/pretrain.hpp"
 
 #include <fmt/core.h>
@@ -17,7 +18,8 @@ struct PretrainArgs {
   std::string preset = "cpu";
   nanochat::ModelConfig model;   // values as parsed; applied over the preset only when given
   nanochat::TrainConfig train;
-  std::string run_dir, tokenizer = "bpe";
+  std::string run_dir, tokenizer = "bpe", finetune_data;
+  std::int64_t finetune_max_bytes = 0;
   bool resume = false, force = false, json = false, quiet = false, prepare_only = false;
   std::int64_t stop_after = 0;
   std::map<std::string, CLI::Option*> opts;
@@ -65,22 +67,47 @@ int run(PretrainArgs& a) {
   req.stop_after = a.stop_after;
   req.resume = a.resume, req.force = a.force, req.progress = !a.quiet, req.tokenizer = a.tokenizer;
   req.prepare_only = a.prepare_only;
+  req.finetune_data = a.finetune_data, req.finetune_max_bytes = a.finetune_max_bytes;
   if (a.resume && !a.quiet)
     fmt::print(stderr, "pretrain: resuming {} (its config.json decides every setting)\n", req.run_dir);
-  const nanochat::PretrainSummary s = nanochat::pretrain(req);
+  nanochat::PretrainSummary s;
+  try {
+    s = nanochat::pretrain(req);
+  } catch (const nanochat::Interrupted& e) {
+    fmt::print(stderr, "muonlab pretrain: {}\n", e.what());
+    return kInterrupted;
+  }
+  using nanochat::format_measured;
   if (a.json) {
     std::cout << nanochat::to_json(s).dump(2) << '\n';
   } else if (a.prepare_only) {
-    fmt::print("run {}: prepared ({} tokenizer, {} train tokens, {:.2f} bytes/token); no steps taken\n", s.run_dir,
-               s.tokenizer, s.train_tokens, s.bytes_per_token);
+    fmt::print("run {}: prepared ({} tokenizer, {} train tokens, {:.2f} bytes/token, {}); no steps taken\n", s.run_dir,
+               s.tokenizer, s.train_tokens, s.bytes_per_token,
+               s.finetune_tokens > 0 ? fmt::format("{} fine-tuning tokens", s.finetune_tokens)
+                                     : std::string("no fine-tuning tokens"));
   } else {
-    if (s.mfu > 0)
+    if (s.mfu)
       fmt::print("model FLOPs utilization {:.1f}% of {:.0f} TFLOP/s (bf16 peak; MUONLAB_PEAK_TFLOPS sets it)\n",
-                 100 * s.mfu, nanochat::peak_bf16_tflops());
-    fmt::print("run {}: {} steps of {} | final val {:.4f} bpb (initial {:.4f}, unigram baseline {:.4f}) | {:.0f} tok/s, "
-               "{:.1f} ms/step ({:.1f} ms optimizer), {:.3g} model TFLOP/s | Q,K,V stable rank {:.2f}, SVD entropy {:.4f}\n",
-               s.run_dir, s.steps, s.optimizer, s.final_val_bpb, s.initial_val_bpb, s.unigram_val_bpb,
-               s.tokens_per_second, s.mean_step_ms, s.mean_optimizer_ms, s.model_tflops, s.qkv_stable_rank, s.qkv_svd_entropy);
+                 100 * *s.mfu, nanochat::peak_bf16_tflops());
+    const std::string what = s.status == "finished" ? fmt::format("{} steps of {}", s.steps, s.optimizer)
+                             : s.status == "stopped"
+                                 ? fmt::format("stopped at step {} of {} ({}; --resume continues)", s.steps,
+                                               s.planned_steps, s.optimizer)
+                                 : fmt::format("DIVERGED at step {} of {} ({})", s.diverged_step, s.planned_steps,
+                                               s.optimizer);
+    const std::string at = s.final_val_step >= 0 ? fmt::format(" at step {}", s.final_val_step) : std::string();
+    fmt::print("run {}: {} | final val {} bpb{} (initial {}, unigram baseline {}) | {} tok/s, {} ms/step ({} ms "
+               "optimizer), {} model TFLOP/s | Q,K,V stable rank {}, SVD entropy {} | {:.1f} s\n",
+               s.run_dir, what, format_measured(s.final_val_bpb), at, format_measured(s.initial_val_bpb),
+               format_measured(s.unigram_val_bpb), format_measured(s.tokens_per_second, "{:.0f}"),
+               format_measured(s.mean_step_ms, "{:.1f}"), format_measured(s.mean_optimizer_ms, "{:.1f}"),
+               format_measured(s.model_tflops, "{:.3g}"), format_measured(s.qkv_stable_rank, "{:.2f}"),
+               format_measured(s.qkv_svd_entropy), s.elapsed_s);
+  }
+  if (s.status == "diverged") {
+    fmt::print(stderr, "muonlab pretrain: training diverged at step {} (non-finite loss): lower the learning rate; "
+               "{}/summary.json records it\n", s.diverged_step, s.run_dir);
+    return kCheckFailed;
   }
   return kOk;
 }
@@ -95,7 +122,8 @@ Command add_pretrain(CLI::App& app) {
       "(default: the GCIDE dictionary) with Muon or Adam for the hidden matrices and AdamW for embedding and head. "
       "Writes a run directory (config.json, metrics.csv with validation bits per byte, probes.csv with stable rank "
       "and SVD entropy of every Q, K, V, O, MLP matrix, checkpoint.pt, model.pt, summary.json); --resume continues "
-      "it. Progress goes to stderr.");
+      "it. Progress goes to stderr. Exit 1 when training diverges (summary.json records it); on SIGINT/SIGTERM a "
+      "checkpoint is written and the exit is 130.");
   auto& o = a->opts;
   sub->add_option("--preset", a->preset,
                   "tiny (seconds, for tests) | cpu (about 10 min on an idle 2-core machine: depth 2, width 128) | gpu (about 10 min "
@@ -158,12 +186,22 @@ Command add_pretrain(CLI::App& app) {
                 "Continue the run in --run-dir from its checkpoint (or start a --prepare-only run); its tokens.pt "
                 "is read, so neither the text nor SentencePiece is needed");
   sub->add_flag("--prepare-only", a->prepare_only,
-                "Read the text, train the tokenizer, write config.json and tokens.pt, and stop: prepare a run here "
-                "(e.g. --preset gpu) and train it on another machine with --resume")
+                "Read the text, train the tokenizer, write config.json, tokens.pt and finetune_tokens.pt, and "
+                "stop: prepare a run here (e.g. --preset gpu), then train it (--resume) and fine-tune it on "
+                "another machine")
       ->excludes("--resume");
   sub->add_option("--stop-after", a->stop_after,
-                  "Checkpoint and stop after this many steps (split a long run; continue with --resume)")
+                  "Evaluate, probe, checkpoint and stop after this many steps (split a long run; continue with "
+                  "--resume)")
       ->check(CLI::PositiveNumber);
+  sub->add_option("--finetune-data", a->finetune_data,
+                  "Fine-tuning text (or fortune folder) a new run encodes with its tokenizer into finetune_tokens.pt, "
+                  "so `finetune --from RUN` needs neither the text nor SentencePiece (default: data/fortunes.txt or "
+                  "the fortunes package when present; none: skip)");
+  sub->add_option("--finetune-max-bytes", a->finetune_max_bytes,
+                  "Encode the whole documents within this many bytes of the fine-tuning text (0: all; fine-tuning can then "
+                  "use any --max-bytes up to it)")
+      ->check(CLI::NonNegativeNumber);
   sub->add_flag("--force", a->force, "Replace a run already in --run-dir");
   sub->add_flag("--quiet", a->quiet, "No progress on stderr");
   sub->add_flag("--json", a->json, "Machine-readable summary");

@@ -60,20 +60,50 @@ void save_model(const std::string& path, GPT& model, const nlohmann::json& confi
   save_archive_atomic(ar, path);
 }
 
-void save_checkpoint(const std::string& path, GPT& model, const ModelOptimizer& opt, std::int64_t step,
-                     const nlohmann::json& config) {
-  torch::serialize::OutputArchive ar;
-  write_common(ar, model, step, config);
-  // Optimizer state: keys "s0", "s1", … with the names listed in "names" (archive keys may not contain dots).
+namespace {
+
+// Named tensors as an archive: keys "s0", "s1", … with the names listed in "names" (archive keys may not hold dots).
+template <class Range>
+torch::serialize::OutputArchive named_tensors_archive(const Range& named) {
   torch::serialize::OutputArchive st;
   std::string names;
   std::size_t i = 0;
-  for (const auto& [name, t] : opt.state_dict()) {
-    st.write("s" + std::to_string(i++), t.cpu());
+  for (const auto& [name, t] : named) {
+    st.write("s" + std::to_string(i++), t.detach().cpu());
     names += name + "\n";
   }
   st.write("names", c10::IValue(names));
+  return st;
+}
+
+std::map<std::string, torch::Tensor> read_named_tensors(torch::serialize::InputArchive& st) {
+  c10::IValue names_v;
+  st.read("names", names_v);
+  std::map<std::string, torch::Tensor> out;
+  std::istringstream names(names_v.toStringRef());
+  std::string name;
+  std::size_t i = 0;
+  while (std::getline(names, name)) {
+    torch::Tensor t;
+    st.read("s" + std::to_string(i++), t);
+    out[name] = t;
+  }
+  return out;
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, GPT& model, const ModelOptimizer& opt, std::int64_t step,
+                     const nlohmann::json& config, const CheckpointExtras& extras) {
+  torch::serialize::OutputArchive ar;
+  write_common(ar, model, step, config);
+  torch::serialize::OutputArchive st = named_tensors_archive(opt.state_dict());
   ar.write("optimizer", st);
+  if (!extras.trainer.is_null()) ar.write("trainer", c10::IValue(extras.trainer.dump()));
+  if (!extras.tensors.empty()) {
+    torch::serialize::OutputArchive ex = named_tensors_archive(extras.tensors);
+    ar.write("extras", ex);
+  }
   save_archive_atomic(ar, path);
 }
 
@@ -104,36 +134,40 @@ LoadedModel load_model(const std::string& path_in) {
   return out;
 }
 
-std::int64_t load_checkpoint(const std::string& path, GPT& model, ModelOptimizer& opt) {
+RestoredCheckpoint restore_checkpoint(const std::string& path, GPT& model, ModelOptimizer& opt) {
   torch::serialize::InputArchive ar;
   try {
     ar.load_from(path);
   } catch (const c10::Error& e) {
     throw std::invalid_argument("cannot read checkpoint '" + path + "': " + std::string(e.what_without_backtrace()));
   }
-  // Module::load may swap in CPU storage: put the weights back on the model's device before the optimizer state.
-  const torch::Device device = model->parameters().front().device();
-  torch::serialize::InputArchive weights;
-  ar.read("model", weights);
-  model->load(weights);
-  model->to(device);
-  torch::serialize::InputArchive st;
-  ar.read("optimizer", st);
-  c10::IValue names_v;
-  st.read("names", names_v);
-  std::map<std::string, torch::Tensor> state;
-  std::istringstream names(names_v.toStringRef());
-  std::string name;
-  std::size_t i = 0;
-  while (std::getline(names, name)) {
-    torch::Tensor t;
-    st.read("s" + std::to_string(i++), t);
-    state[name] = t;
+  RestoredCheckpoint out;
+  try {
+    // Module::load may swap in CPU storage: put the weights back on the model's device before the optimizer state.
+    const torch::Device device = model->parameters().front().device();
+    torch::serialize::InputArchive weights;
+    ar.read("model", weights);
+    model->load(weights);
+    model->to(device);
+    torch::serialize::InputArchive st;
+    ar.read("optimizer", st);
+    opt.load_state_dict(read_named_tensors(st));
+    torch::Tensor step;
+    ar.read("step", step);
+    out.step = step.item<std::int64_t>();
+    c10::IValue trainer;
+    if (ar.try_read("trainer", trainer) && trainer.isString()) out.trainer = nlohmann::json::parse(trainer.toStringRef());
+    torch::serialize::InputArchive ex;
+    if (ar.try_read("extras", ex)) out.tensors = read_named_tensors(ex);
+  } catch (const c10::Error& e) {
+    throw std::invalid_argument("checkpoint '" + path + "' does not fit this run: " +
+                                std::string(e.what_without_backtrace()));
   }
-  opt.load_state_dict(state);
-  torch::Tensor step;
-  ar.read("step", step);
-  return step.item<std::int64_t>();
+  return out;
+}
+
+std::int64_t load_checkpoint(const std::string& path, GPT& model, ModelOptimizer& opt) {
+  return restore_checkpoint(path, model, opt).step;
 }
 
 }  // namespace muonlab::nanochat

@@ -11,7 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace muonlab::nanochat {
 
@@ -21,8 +24,16 @@ void write_text_atomic(const std::string& path, const std::string& content);
 void save_archive_atomic(torch::serialize::OutputArchive& ar, const std::string& path);
 
 void save_model(const std::string& path, GPT& model, const nlohmann::json& config);
+
+/// What a checkpoint holds besides the weights, the optimizer state and the step: the trainer's state (JSON,
+/// trainer.hpp: initial evaluation, elapsed time, …) and named tensors the model does not own (LoRA adapters, the
+/// random generator's state).
+struct CheckpointExtras {
+  nlohmann::json trainer;  // null: none
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+};
 void save_checkpoint(const std::string& path, GPT& model, const ModelOptimizer& opt, std::int64_t step,
-                     const nlohmann::json& config);
+                     const nlohmann::json& config, const CheckpointExtras& extras = {});
 
 struct LoadedModel {
   GPT model{nullptr};
@@ -34,5 +45,13 @@ struct LoadedModel {
 LoadedModel load_model(const std::string& path);
 /// Restores a checkpoint's weights and optimizer state into `model` and `opt`; returns the steps done.
 std::int64_t load_checkpoint(const std::string& path, GPT& model, ModelOptimizer& opt);
+
+/// The same, and the extras: the trainer state (null in a checkpoint written before there was one) and the tensors.
+struct RestoredCheckpoint {
+  std::int64_t step = 0;
+  nlohmann::json trainer;
+  std::map<std::string, torch::Tensor> tensors;
+};
+RestoredCheckpoint restore_checkpoint(const std::string& path, GPT& model, ModelOptimizer& opt);
 
 }  // namespace muonlab::nanochat

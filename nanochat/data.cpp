@@ -27,9 +27,6 @@ std::string default_finetuning_text(const std::string& root) {
   return {};
 }
 
-namespace {
-
-// Replaces every byte that is not part of a well-formed UTF-8 sequence (and NUL) by '?'.
 std::string sanitize_utf8(const std::string& in) {
   std::string out;
   out.reserve(in.size());
@@ -63,6 +60,8 @@ std::string sanitize_utf8(const std::string& in) {
   }
   return out;
 }
+
+namespace {
 
 // A fortune folder as scripts/prepare_data flattens it: `find DIR -maxdepth 1 -type f ! -name '*.dat' ! -name
 // '*.u8' | sort | xargs cat | sed 's/^%$//'` (regular files only, links skipped, byte order of names).
@@ -145,10 +144,8 @@ std::string read_text(const std::string& path, std::int64_t max_bytes) {
   return sanitize_utf8(text);
 }
 
-TextSplit split_documents(const std::string& text, double val_fraction, std::uint64_t seed) {
-  TextSplit out;
-  std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ULL);  // a stream of its own, distinct from the batch stream
-  std::uniform_real_distribution<double> u(0.0, 1.0);
+std::vector<std::pair<std::size_t, std::size_t>> document_spans(const std::string& text) {
+  std::vector<std::pair<std::size_t, std::size_t>> spans;
   std::size_t start = 0;
   while (start < text.size()) {
     // A document ends after a run of two or more newlines.
@@ -157,18 +154,54 @@ TextSplit split_documents(const std::string& text, double val_fraction, std::uin
     else {
       while (end < text.size() && text[end] == '\n') ++end;
     }
-    std::string doc = text.substr(start, end - start);
-    if (u(rng) < val_fraction) out.val_bytes += doc.size(), out.val.push_back(std::move(doc));
-    else out.train_bytes += doc.size(), out.train.push_back(std::move(doc));
+    spans.emplace_back(start, end);
     start = end;
   }
-  if (out.val.empty() && out.train.size() > 1) {  // tiny texts: hold out the last document
-    out.val.push_back(std::move(out.train.back()));
-    out.train.pop_back();
-    out.val_bytes = out.val.back().size(), out.train_bytes -= out.val_bytes;
-  }
-  if (out.train.empty() || out.val.empty())
+  return spans;
+}
+
+std::vector<bool> validation_documents(std::size_t n, double val_fraction, std::uint64_t seed) {
+  std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ULL);  // a stream of its own, distinct from the batch stream
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<bool> val(n);
+  std::size_t n_val = 0;
+  for (std::size_t i = 0; i < n; ++i) n_val += (val[i] = u(rng) < val_fraction) ? 1 : 0;
+  if (n_val == 0 && n > 1) val[n - 1] = true, n_val = 1;  // tiny texts: hold out the last document
+  if (n_val == 0 || n_val == n)
     throw std::invalid_argument("the text has too few documents (blank-line separated) for a train/validation split");
+  return val;
+}
+
+DocumentText read_documents(const std::string& path, std::int64_t max_bytes) {
+  if (max_bytes <= 0) return {read_text(path, 0), true};
+  // One byte more than the cap says whether the text goes on, and whether the last document in the cap is whole: it
+  // is when it ends within the cap and the next byte starts another document (not more of its newline run).
+  std::string text = read_text(path, max_bytes + 1);
+  if (text.size() <= std::size_t(max_bytes)) return {std::move(text), true};
+  const std::size_t cap = std::size_t(max_bytes);
+  std::size_t end = 0;
+  for (const auto& [b, e] : document_spans(text.substr(0, cap))) {
+    const bool whole = e < cap || (e == cap && text[cap] != '\n' && cap >= 2 && text[cap - 1] == '\n' &&
+                                   text[cap - 2] == '\n');
+    if (!whole) break;
+    end = e;
+  }
+  if (end == 0)
+    throw std::invalid_argument("the first " + std::to_string(max_bytes) + " bytes of '" + path +
+                                "' hold no whole document (blank-line separated): use a larger --max-bytes");
+  text.resize(end);
+  return {std::move(text), false};
+}
+
+TextSplit split_documents(const std::string& text, double val_fraction, std::uint64_t seed) {
+  TextSplit out;
+  const auto spans = document_spans(text);
+  const std::vector<bool> val = validation_documents(spans.size(), val_fraction, seed);
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    std::string doc = text.substr(spans[i].first, spans[i].second - spans[i].first);
+    if (val[i]) out.val_bytes += doc.size(), out.val.push_back(std::move(doc));
+    else out.train_bytes += doc.size(), out.train.push_back(std::move(doc));
+  }
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace muonlab::nanochat {
@@ -28,8 +29,31 @@ std::string default_finetuning_text(const std::string& root = ".");
 /// Throws std::invalid_argument for a missing, unreadable or empty file.
 std::string read_text(const std::string& path, std::int64_t max_bytes);
 
+/// A fine-tuning text: with `max_bytes` > 0, only the whole documents (document_spans) within the first max_bytes
+/// bytes of read_text(path) — a document the cap cuts is left out — so a cap gives the same documents whether they
+/// are read from the text or from its tokens (run/finetune_tokens.pt) and for every tokenizer. `complete`: nothing
+/// of the text was left out. Throws std::invalid_argument as read_text does, or when no whole document fits.
+struct DocumentText {
+  std::string text;
+  bool complete = true;
+};
+DocumentText read_documents(const std::string& path, std::int64_t max_bytes);
+
+/// Replaces every byte that is not part of a well-formed UTF-8 sequence (and NUL) by '?' (one '?' per byte, so byte
+/// positions are kept). read_text applies it after its byte cap.
+std::string sanitize_utf8(const std::string& text);
+
+/// The documents of a text as [begin, end) byte ranges: each ends after a run of two or more newlines (or at the
+/// end of the text), so they tile the text.
+std::vector<std::pair<std::size_t, std::size_t>> document_spans(const std::string& text);
+
+/// Which of `n` documents are held out for validation: each with probability `val_fraction`, drawn in order from
+/// `seed`; when none is drawn and n > 1, the last one. Throws std::invalid_argument when either side is empty.
+std::vector<bool> validation_documents(std::size_t n, double val_fraction, std::uint64_t seed);
+
 /// Splits text into documents at blank lines (each keeps its trailing newlines, so the documents concatenate back
-/// to the text) and holds out each one for validation with probability `val_fraction`, decided by `seed`.
+/// to the text) and holds out each one for validation with probability `val_fraction`, decided by `seed`
+/// (document_spans, then validation_documents).
 struct TextSplit {
   std::vector<std::string> train, val;
   std::size_t train_bytes = 0, val_bytes = 0;

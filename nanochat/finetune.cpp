@@ -10,7 +10,9 @@
 #include "nanochat/lora.hpp"
 #include "nanochat/model.hpp"
 #include "nanochat/optim.hpp"
+#include "nanochat/token_cache.hpp"
 #include "nanochat/tokenizer.hpp"
+#include "nanochat/trainer.hpp"
 #include "spectral/spectral_metrics.hpp"
 
 #include <fmt/format.h>
@@ -113,6 +115,27 @@ nlohmann::json to_json(const FinetuneConfig& c) {
             {"a_adamw", c.lora.a_adamw}}}};
 }
 
+FinetuneConfig finetune_config_from_json(const nlohmann::json& j) {
+  FinetuneConfig c;
+  c.method = j.value("method", c.method), c.optimizer = j.value("optimizer", c.optimizer);
+  c.lr = j.value("lr", c.lr), c.lr_frac = j.value("lr_frac", c.lr_frac);
+  c.batch_size = j.value("batch_size", c.batch_size), c.seq_len = j.value("seq_len", c.seq_len);
+  c.epochs = j.value("epochs", c.epochs), c.max_steps = j.value("max_steps", c.max_steps);
+  c.max_bytes = j.value("max_bytes", c.max_bytes), c.val_fraction = j.value("val_fraction", c.val_fraction);
+  c.split_seed = j.value("split_seed", c.split_seed), c.seed = j.value("seed", c.seed);
+  c.eval_tokens = j.value("eval_tokens", c.eval_tokens), c.eval_every = j.value("eval_every", c.eval_every);
+  c.grad_clip = j.value("grad_clip", c.grad_clip), c.threads = j.value("threads", c.threads);
+  c.device = j.value("device", c.device), c.data = j.value("data", c.data);
+  if (j.contains("lora")) {
+    const auto& l = j.at("lora");
+    c.lora.rank = l.value("rank", c.lora.rank), c.lora.alpha = l.value("alpha", c.lora.alpha);
+    c.lora.dropout = l.value("dropout", c.lora.dropout), c.lora.rslora = l.value("rslora", c.lora.rslora);
+    c.lora.init = l.value("init", c.lora.init), c.lora.targets = l.value("targets", c.lora.targets);
+    c.lora.a_adamw = l.value("a_adamw", c.lora.a_adamw);
+  }
+  return c;
+}
+
 namespace {
 
 // JSON has no inf/NaN: non-finite numbers are written as null and read back as +inf (a diverged run's perplexity).
@@ -162,6 +185,8 @@ nlohmann::json to_json(const FinetuneSummary& s) {
           {"forgetting_bpb", num(s.forgetting_bpb)},
           {"l2_distance", num(s.l2_distance)},
           {"cosine_distance", num(s.cosine_distance)},
+          {"status", s.status},
+          {"start_step", s.start_step},
           {"diverged", s.diverged},
           {"diverged_step", s.diverged_step},
           {"elapsed_s", s.elapsed_s},
@@ -190,6 +215,8 @@ FinetuneSummary finetune_summary_from_json(const nlohmann::json& j) {
   s.l2_distance = num_from(j, "l2_distance"), s.cosine_distance = num_from(j, "cosine_distance");
   s.diverged = j.value("diverged", false), s.diverged_step = j.value("diverged_step", std::int64_t(-1));
   s.elapsed_s = j.value("elapsed_s", 0.0), s.mean_step_ms = j.value("mean_step_ms", 0.0);
+  s.status = j.value("status", std::string(s.diverged ? "diverged" : "finished"));
+  s.start_step = j.value("start_step", std::int64_t(0));
   for (const auto& u : j.value("updates", nlohmann::json::array())) {
     MatrixUpdate m;
     m.name = u.value("name", ""), m.kind = u.value("kind", ""), m.layer = u.value("layer", 0);
@@ -218,22 +245,26 @@ std::string file_key(const std::string& path) {
   return fmt::format("{}|{}|{}", p.string(), size, std::int64_t(mtime));
 }
 
-// The pretrained run: weights (CPU), configs, tokenizer, and per-matrix norms of the hidden matrices.
+// The pretrained run: weights (CPU), configs, per-matrix norms of the hidden matrices, and where its tokens are.
 struct Pretrained {
-  std::string key, model_path, tokenizer_path;
+  std::string key, model_path, run_dir;  // run_dir: the folder of the model file
   nlohmann::json config;
   ModelConfig model;
   TrainConfig train;
   std::vector<std::pair<std::string, torch::Tensor>> weights;  // named_parameters, CPU, detached copies
   std::map<std::string, torch::Tensor> hidden64;               // hidden matrices in float64 (for ΔW statistics)
   std::map<std::string, std::pair<double, double>> hidden_norms;  // name → (‖W‖max, ‖W‖2)
-  std::shared_ptr<const Tokenizer> tokenizer;
-  std::string pretrain_text;  // the pretraining text, for the forgetting split
+  std::string tokenizer_path;            // "bytes", run/tokenizer.model, or empty when the run has none here
+  std::vector<std::int32_t> token_bytes; // bytes per token id (from tokens.pt, else the tokenizer)
+  std::string tokens_path;               // run/tokens.pt (the forgetting split without text), or empty
+  std::string finetune_tokens;           // run/finetune_tokens.pt (the default fine-tuning data), or empty
+  std::string pretrain_text;             // the pretraining text, needed only without tokens.pt
 };
 
 struct EncodedText {
   TokenStream train, val;
   std::size_t bytes_read = 0, train_docs = 0, val_docs = 0;
+  std::string source;  // the text the tokens come from
 };
 
 // All caches behind one recursive mutex (an entry's computation may fill another cache).
@@ -257,6 +288,18 @@ std::shared_ptr<const Tokenizer> cached_tokenizer(const std::string& path_or_byt
   if (it != c.tokenizers.end()) return it->second;
   std::shared_ptr<const Tokenizer> tok = load_tokenizer(path_or_bytes);
   c.tokenizers[key] = tok;
+  return tok;
+}
+
+// The run's tokenizer, for encoding a text; `what` names the text in the message when there is none here.
+std::shared_ptr<const Tokenizer> tokenizer_of(const Pretrained& pre, const std::string& what) {
+  if (pre.tokenizer_path.empty())
+    throw std::invalid_argument("'" + pre.run_dir + "' has no tokenizer.model to encode " + what +
+                                " with: fine-tune on the run's prepared tokens (no --data; `muonlab pretrain` writes "
+                                "finetune_tokens.pt), or copy its tokenizer.model there");
+  const auto tok = cached_tokenizer(pre.tokenizer_path);
+  if (tok->token_bytes() != pre.token_bytes)
+    throw std::invalid_argument("the tokenizer '" + pre.tokenizer_path + "' is not the one of the run's tokens.pt");
   return tok;
 }
 
@@ -295,49 +338,95 @@ std::shared_ptr<const Pretrained> cached_pretrained(const std::string& from) {
       p->hidden64[m.name] = w;
     }
   }
-  // The tokenizer sits beside the model file (a run directory holds both).
+  // The run's files sit beside the model file: tokenizer.model, tokens.pt, finetune_tokens.pt.
+  const fs::path dir = fs::path(lm.path).parent_path();
+  p->run_dir = dir.empty() ? std::string(".") : dir.string();
   const std::string kind = lm.config.value("tokenizer", nlohmann::json::object()).value("kind", "sentencepiece-bpe");
-  if (kind == "bytes") {
-    p->tokenizer_path = "bytes";
+  if (kind == "bytes") p->tokenizer_path = "bytes";
+  else if (fs::exists(dir / "tokenizer.model")) p->tokenizer_path = (dir / "tokenizer.model").string();
+  if (fs::exists(dir / "tokens.pt")) p->tokens_path = (dir / "tokens.pt").string();
+  if (fs::exists(dir / "finetune_tokens.pt")) p->finetune_tokens = (dir / "finetune_tokens.pt").string();
+  if (!p->tokens_path.empty()) {
+    p->token_bytes = load_token_cache(p->tokens_path, false).token_bytes;
   } else {
-    const fs::path dir = fs::path(lm.path).parent_path();
-    p->tokenizer_path = (dir / "tokenizer.model").string();
-    if (!fs::exists(p->tokenizer_path))
-      throw std::invalid_argument("'" + dir.string() + "' has no tokenizer.model (the pretrained run's tokenizer)");
+    if (p->tokenizer_path.empty())
+      throw std::invalid_argument("'" + p->run_dir + "' has neither tokens.pt nor tokenizer.model (the pretrained "
+                                  "run's tokens or tokenizer)");
+    p->token_bytes = cached_tokenizer(p->tokenizer_path)->token_bytes();
+    // The pretraining text as the run read it (its config.json records the path), else as configured.
+    const auto data = lm.config.value("data", nlohmann::json::object());
+    for (const std::string& cand : {data.value("path", std::string()), p->train.data, default_pretraining_text()})
+      if (!cand.empty() && fs::exists(cand)) {
+        p->pretrain_text = cand;
+        break;
+      }
+    if (p->pretrain_text.empty())
+      throw std::invalid_argument("the pretraining text of '" + from + "' ('" + data.value("path", std::string()) +
+                                  "') is not readable here and the run has no tokens.pt; the forgetting metric "
+                                  "needs its validation split");
   }
-  p->tokenizer = cached_tokenizer(p->tokenizer_path);
-  if (p->tokenizer->vocab_size() != p->model.vocab_size)
-    throw std::invalid_argument(fmt::format("tokenizer of {} has {} pieces but the model has a vocabulary of {}",
-                                            from, p->tokenizer->vocab_size(), p->model.vocab_size));
-  // The pretraining text as the run read it (its config.json records the path), else as configured.
-  const auto data = lm.config.value("data", nlohmann::json::object());
-  for (const std::string& cand : {data.value("path", std::string()), p->train.data, default_pretraining_text()})
-    if (!cand.empty() && fs::exists(cand)) {
-      p->pretrain_text = cand;
-      break;
-    }
-  if (p->pretrain_text.empty())
-    throw std::invalid_argument("the pretraining text of '" + from + "' ('" + data.value("path", std::string()) +
-                                "') is not readable here; the forgetting metric needs its validation split");
+  if (int(p->token_bytes.size()) != p->model.vocab_size)
+    throw std::invalid_argument(fmt::format("the tokens of {} have {} pieces but the model has a vocabulary of {}",
+                                            from, p->token_bytes.size(), p->model.vocab_size));
   c.models[key] = p;
   return p;
 }
 
-// A text read, split by documents and encoded with the pretrained tokenizer; `val_only` skips the training split.
+// A text read, split by documents and encoded with the pretrained tokenizer; `val_only` (the pretraining text, read
+// as pretraining read it) skips the training split, else (the fine-tuning text) a cap keeps whole documents.
 std::shared_ptr<const EncodedText> cached_text(const Pretrained& pre, const std::string& path, std::int64_t max_bytes,
                                                double val_fraction, std::uint64_t seed, bool val_only) {
   Caches& c = caches();
   std::lock_guard<std::recursive_mutex> lock(c.mu);
+  const auto tokenizer = tokenizer_of(pre, "'" + path + "'");
   const std::string tok = pre.tokenizer_path == "bytes" ? std::string("bytes") : file_key(pre.tokenizer_path);
   const std::string key = fmt::format("{}#{}#{}#{}#{}#{}", tok, file_key(path), max_bytes, val_fraction, seed, val_only);
   auto it = c.texts.find(key);
   if (it != c.texts.end()) return it->second;
   auto t = std::make_shared<EncodedText>();
-  const std::string text = read_text(path, max_bytes);
+  const std::string text = val_only ? read_text(path, max_bytes) : read_documents(path, max_bytes).text;
   const TextSplit split = split_documents(text, val_fraction, seed);
   t->bytes_read = text.size(), t->train_docs = split.train.size(), t->val_docs = split.val.size();
-  if (!val_only) t->train = encode_documents(*pre.tokenizer, split.train);
-  t->val = encode_documents(*pre.tokenizer, split.val);
+  if (!val_only) t->train = encode_documents(*tokenizer, split.train);
+  t->val = encode_documents(*tokenizer, split.val);
+  t->source = path;
+  c.texts[key] = t;
+  return t;
+}
+
+// The run's prepared fine-tuning tokens (finetune_tokens.pt), split as the text would be.
+std::shared_ptr<const EncodedText> cached_prepared_text(const Pretrained& pre, std::int64_t max_bytes,
+                                                        double val_fraction, std::uint64_t seed) {
+  Caches& c = caches();
+  std::lock_guard<std::recursive_mutex> lock(c.mu);
+  const std::string key = fmt::format("prepared#{}#{}#{}#{}", file_key(pre.finetune_tokens), max_bytes, val_fraction,
+                                      seed);
+  auto it = c.texts.find(key);
+  if (it != c.texts.end()) return it->second;
+  const DocumentCache dc = load_document_cache(pre.finetune_tokens);
+  if (dc.token_bytes != pre.token_bytes)
+    throw std::invalid_argument("'" + pre.finetune_tokens + "' was encoded with another tokenizer than the run's");
+  const DocumentSplit split = split_document_cache(dc, max_bytes, val_fraction, seed);
+  auto t = std::make_shared<EncodedText>();
+  t->train = split.train, t->val = split.val;
+  t->bytes_read = std::size_t(split.bytes), t->train_docs = split.train_docs, t->val_docs = split.val_docs;
+  t->source = dc.source;
+  c.texts[key] = t;
+  return t;
+}
+
+// The pretraining validation split exactly as pretraining made it: from the run's tokens.pt, else from its text.
+std::shared_ptr<const EncodedText> cached_pretrain_val(const Pretrained& pre) {
+  if (pre.tokens_path.empty())
+    return cached_text(pre, pre.pretrain_text, pre.train.max_bytes, pre.train.val_fraction, pre.train.seed, true);
+  Caches& c = caches();
+  std::lock_guard<std::recursive_mutex> lock(c.mu);
+  const std::string key = "tokens#" + file_key(pre.tokens_path);
+  auto it = c.texts.find(key);
+  if (it != c.texts.end()) return it->second;
+  auto t = std::make_shared<EncodedText>();
+  t->val = load_token_cache(pre.tokens_path, false).val;
+  t->source = pre.tokens_path;
   c.texts[key] = t;
   return t;
 }
@@ -413,12 +502,6 @@ std::vector<std::int64_t> block_order(std::int64_t n, std::uint64_t seed, int ep
   return order;
 }
 
-std::string format_duration(double s) {
-  if (!(s >= 0) || s > 1e7) return "?";
-  const long t = long(s + 0.5);
-  return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, (t / 60) % 60) : fmt::format("{}m{:02}s", t / 60, t % 60);
-}
-
 constexpr int kEvalBatch = 16;  // windows per evaluation forward pass (fixed, so evaluations do not depend on the
                                 // training batch size and a cached pretrained evaluation matches a fresh one bit for bit)
 
@@ -432,42 +515,107 @@ void clear_finetune_cache() {
 
 // ---- fine-tuning -----------------------------------------------------------------------------------------------
 
+namespace {
+
+// The random generators' states (LoRA dropout draws from them), so a resumed run draws what the straight one does.
+std::vector<std::pair<std::string, torch::Tensor>> generator_states(const torch::Device& dev) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  at::Generator cpu = at::detail::getDefaultCPUGenerator();
+  {
+    std::lock_guard<std::mutex> lock(cpu.mutex());
+    out.emplace_back("rng.cpu", cpu.get_state());
+  }
+  if (dev.is_cuda()) {
+    at::Generator g = at::globalContext().defaultGenerator(dev);
+    std::lock_guard<std::mutex> lock(g.mutex());
+    out.emplace_back("rng.cuda", g.get_state());
+  }
+  return out;
+}
+
+void restore_generators(const std::map<std::string, torch::Tensor>& t, const torch::Device& dev) {
+  if (auto it = t.find("rng.cpu"); it != t.end()) {
+    at::Generator cpu = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(cpu.mutex());
+    cpu.set_state(it->second);
+  }
+  if (auto it = t.find("rng.cuda"); it != t.end() && dev.is_cuda()) {
+    at::Generator g = at::globalContext().defaultGenerator(dev);
+    std::lock_guard<std::mutex> lock(g.mutex());
+    g.set_state(it->second);
+  }
+}
+
+nlohmann::json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument("'" + p.string() + "' is not JSON: " + e.what());
+  }
+}
+
+}  // namespace
+
 FinetuneSummary finetune(const FinetuneRequest& req) {
+  InterruptScope interrupts;  // SIGINT/SIGTERM: stop at the next safe point
   const auto t_start = Clock::now();
-  const FinetuneConfig& fc = req.config;
+  FinetuneConfig fc = req.config;
+  std::string from = req.from;
+
+  // The run directory: a finished run (summary.json) or an unfinished one (checkpoint.pt) is replaced only with
+  // force; --resume continues an unfinished one with its own config.json.
+  const fs::path dir(req.run_dir);
+  const bool files = !req.run_dir.empty();
+  if (!files && (req.resume || req.stop_after > 0 || req.checkpoint_every > 0))
+    throw std::invalid_argument("--resume, --stop-after and --checkpoint-every need a --run-dir");
+  if (req.stop_after < 0 || req.checkpoint_every < 0)
+    throw std::invalid_argument("--stop-after and --checkpoint-every must be >= 0");
+  if (files && fs::exists(dir) && !fs::is_directory(dir))
+    throw std::invalid_argument("--run-dir '" + req.run_dir + "' is not a directory");
+  nlohmann::json config;
+  if (req.resume) {
+    if (fs::exists(dir / "summary.json"))
+      throw std::invalid_argument("'" + req.run_dir + "' holds a finished fine-tuning run: nothing to resume (--force "
+                                  "without --resume runs it again)");
+    if (!fs::exists(dir / "config.json") || !fs::exists(dir / "checkpoint.pt"))
+      throw std::invalid_argument("cannot resume: '" + req.run_dir + "' has no config.json and checkpoint.pt");
+    config = read_json(dir / "config.json");
+    fc = finetune_config_from_json(config.at("finetune"));
+    from = config.at("from").get<std::string>();
+  } else if (files && !req.force) {
+    if (fs::exists(dir / "summary.json"))
+      throw std::invalid_argument("run directory '" + req.run_dir +
+                                  "' already holds a finished fine-tuning run: pass --force to replace it");
+    if (fs::exists(dir / "checkpoint.pt"))
+      throw std::invalid_argument("run directory '" + req.run_dir + "' holds an unfinished fine-tuning run: pass "
+                                  "--resume to continue it or --force to start it again");
+  }
   fc.validate();
-  const std::shared_ptr<const Pretrained> pre = cached_pretrained(req.from);
+  const std::shared_ptr<const Pretrained> pre = cached_pretrained(from);
   const ModelConfig& mc = pre->model;
   const int T = fc.seq_len > 0 ? fc.seq_len : mc.seq_len;
   if (T > mc.seq_len)
     throw std::invalid_argument(fmt::format("block length {} exceeds the model's context length {}", T, mc.seq_len));
   if (fc.device == "cuda" && !torch::cuda::is_available())
     throw std::invalid_argument("--device cuda: no CUDA device is available to this LibTorch");
-  const std::string data_path = fc.data.empty() ? default_finetuning_text() : fc.data;
+  // The fine-tuning data: --data, else the run's prepared tokens, else the default text.
+  const bool prepared = fc.data.empty() && !pre->finetune_tokens.empty();
+  const std::string data_path = prepared ? pre->finetune_tokens : fc.data.empty() ? default_finetuning_text() : fc.data;
   if (data_path.empty())
-    throw std::invalid_argument("no fine-tuning text: pass --data FILE, run scripts/prepare_data, or install the "
-                                "fortunes package");
-
-  // The run directory: a finished run (summary.json) is replaced only with force.
-  const fs::path dir(req.run_dir);
-  if (!req.run_dir.empty()) {
-    if (fs::exists(dir / "summary.json") && !req.force)
-      throw std::invalid_argument("run directory '" + req.run_dir +
-                                  "' already holds a finished fine-tuning run: pass --force to replace it");
-    if (fs::exists(dir) && !fs::is_directory(dir))
-      throw std::invalid_argument("--run-dir '" + req.run_dir + "' is not a directory");
-  }
+    throw std::invalid_argument("no fine-tuning text: pass --data FILE, run scripts/prepare_data, install the "
+                                "fortunes package, or pretrain the run where one is (finetune_tokens.pt)");
 
   torch::set_num_threads(fc.threads);
   const torch::Device dev(fc.device == "cuda" ? torch::kCUDA : torch::kCPU);
 
   // Data: the fine-tuning text split by split_seed; the pretraining validation split exactly as pretraining made it.
-  const auto ft = cached_text(*pre, data_path, fc.max_bytes, fc.val_fraction, fc.split_seed, false);
-  const auto pt = cached_text(*pre, pre->pretrain_text, pre->train.max_bytes, pre->train.val_fraction, pre->train.seed,
-                              true);
+  const auto ft = prepared ? cached_prepared_text(*pre, fc.max_bytes, fc.val_fraction, fc.split_seed)
+                           : cached_text(*pre, data_path, fc.max_bytes, fc.val_fraction, fc.split_seed, false);
+  const auto pt = cached_pretrain_val(*pre);
   const Batch ft_val = validation_windows(ft->val, T, fc.eval_tokens);
   const Batch pt_val = validation_windows(pt->val, mc.seq_len, fc.eval_tokens);
-  const std::int64_t pt_val_bytes = target_bytes(pt_val.y, pre->tokenizer->token_bytes());
+  const std::int64_t pt_val_bytes = target_bytes(pt_val.y, pre->token_bytes);
 
   // Non-overlapping blocks of T + 1 tokens (targets shifted by one) cut from the training split.
   const std::int64_t n_train = ft->train.ids.size(0);
@@ -483,8 +631,8 @@ FinetuneSummary finetune(const FinetuneRequest& req) {
 
   // Pretrained evaluations (cached per process).
   const std::string eval_key = fmt::format("{}|{}|{}|{}|{}", pre->key, fc.device, fc.threads, fc.eval_tokens, T);
-  const std::string ft_key = fmt::format("ppl|{}|{}|{}|{}|{}", eval_key, file_key(data_path), fc.max_bytes,
-                                         fc.val_fraction, fc.split_seed);
+  const std::string ft_key = fmt::format("ppl|{}|{}|{}|{}|{}|{}", eval_key, file_key(data_path), prepared,
+                                         fc.max_bytes, fc.val_fraction, fc.split_seed);
   const std::string pt_key = fmt::format("bpb|{}", eval_key);
   GPT model = fresh_model(*pre, dev);
   const double pre_ppl = cached_eval(ft_key, [&] { return evaluate_ppl(model, ft_val, kEvalBatch, dev); });
@@ -502,7 +650,7 @@ FinetuneSummary finetune(const FinetuneRequest& req) {
   const double momentum = tc.momentum_end;
 
   FinetuneSummary sum;
-  sum.run_dir = req.run_dir, sum.from = req.from, sum.pretrain_optimizer = pre->train.optimizer;
+  sum.run_dir = req.run_dir, sum.from = from, sum.pretrain_optimizer = pre->train.optimizer;
   sum.method = fc.method, sum.optimizer = fc.optimizer, sum.lr = base_lr, sum.peak_lr = base_lr * fc.lr_frac;
   sum.seed = fc.seed, sum.data = data_path, sum.planned_steps = total;
   sum.train_split_tokens = n_train, sum.val_tokens = ft_val.y.numel(), sum.pretrain_val_tokens = pt_val.y.numel();
@@ -525,55 +673,71 @@ FinetuneSummary finetune(const FinetuneRequest& req) {
   for (const Route& r : routes) trainable.push_back(r.param), sum.trainable_params += r.param.numel();
   ModelOptimizer opt(routes, tc, dev.is_cuda());
 
-  // Run directory: config first; the results of an earlier unfinished run are removed.
-  nlohmann::json config = {{"from", req.from},
-                           {"model_file", pre->model_path},
-                           {"finetune", to_json(fc)},
-                           {"resolved", {{"lr", base_lr}, {"peak_lr", sum.peak_lr}, {"seq_len", T},
-                                         {"momentum", momentum}, {"steps", total}, {"blocks", n_blocks}}},
-                           {"data",
-                            {{"path", data_path},
-                             {"bytes_read", ft->bytes_read},
-                             {"train_documents", ft->train_docs},
-                             {"val_documents", ft->val_docs},
-                             {"train_tokens", n_train},
-                             {"val_tokens", ft->val.ids.size(0)},
-                             {"pretrain_text", pre->pretrain_text}}},
-                           {"pretrain", pre->config}};
-  std::string metrics = "step,tokens,train_loss,val_ppl,pretrain_val_bpb,lr,elapsed_s\n";
-  if (!req.run_dir.empty()) {
-    fs::create_directories(dir);
-    for (const char* f : {"metrics.csv", "updates.csv", "summary.json"}) fs::remove(dir / f);
-    write_text_atomic((dir / "config.json").string(), config.dump(2) + "\n");
-  }
-  const std::int64_t tokens_per_step = std::int64_t(fc.batch_size) * T;
-  auto metrics_row = [&](std::int64_t step, double loss, double ppl, double bpb, double lr) {
-    metrics += fmt::format("{},{},{},{:.6f},{:.6f},{:.6g},{:.3f}\n", step, step * tokens_per_step,
-                           std::isnan(loss) ? std::string() : fmt::format("{:.6f}", loss), ppl, bpb, lr,
-                           seconds_since(t_start));
-    if (!req.run_dir.empty()) write_text_atomic((dir / "metrics.csv").string(), metrics);
-  };
-  metrics_row(0, std::nan(""), pre_ppl, pre_bpb, sum.peak_lr);
-
+  // Run directory: config first; a new run removes the files of an earlier one. A resumed run restores its
+  // checkpoint: weights, adapters, optimizer state, random generators and the trainer state.
   const std::string label = fc.method == "lora" ? "lora-" + fc.optimizer : "full-" + fc.optimizer;
-  const bool tty = isatty(fileno(stderr));
+  TrainerState state;
+  if (req.resume) {
+    const RestoredCheckpoint rc = restore_checkpoint((dir / "checkpoint.pt").string(), model, opt);
+    {
+      torch::NoGradGuard no_grad;
+      for (auto& [name, t] : lora_parameters(lora)) {
+        auto it = rc.tensors.find(name);
+        if (it == rc.tensors.end() || !it->second.sizes().equals(t.sizes()))
+          throw std::invalid_argument("checkpoint '" + (dir / "checkpoint.pt").string() + "' has no adapter " + name);
+        t.copy_(it->second);
+      }
+    }
+    restore_generators(rc.tensors, dev);
+    state = trainer_state_from_json(rc.trainer, rc.step);
+  } else {
+    config = {{"from", from},
+              {"model_file", pre->model_path},
+              {"model", pre->config.at("model")},  // the checkpoint loads as a model (load_model, spectrum)
+              {"finetune", to_json(fc)},
+              {"resolved", {{"lr", base_lr}, {"peak_lr", sum.peak_lr}, {"seq_len", T}, {"momentum", momentum},
+                            {"steps", total}, {"blocks", n_blocks}}},
+              {"data",
+               {{"path", data_path},
+                {"source", ft->source},
+                {"bytes_read", ft->bytes_read},
+                {"train_documents", ft->train_docs},
+                {"val_documents", ft->val_docs},
+                {"train_tokens", n_train},
+                {"val_tokens", ft->val.ids.size(0)},
+                {"pretrain_val", pt->source}}},
+              {"pretrain", pre->config}};
+    if (files) {
+      fs::create_directories(dir);
+      for (const char* f : {"metrics.csv", "updates.csv", "summary.json", "checkpoint.pt"}) fs::remove(dir / f);
+      write_text_atomic((dir / "config.json").string(), config.dump(2) + "\n");
+    }
+  }
   if (req.progress)
     fmt::print(stderr,
                "finetune: {} from {} ({}-pretrained) | lr {:.4g} (peak {:.4g}) | {} steps of {}×{} tokens | {} "
-               "trainable params | pretrained ppl {:.3f}, pretraining bpb {:.4f}\n",
-               label, req.from, pre->train.optimizer, base_lr, sum.peak_lr, total, fc.batch_size, T,
-               sum.trainable_params, pre_ppl, pre_bpb);
+               "trainable params | pretrained ppl {:.3f}, pretraining bpb {:.4f}{}\n",
+               label, from, pre->train.optimizer, base_lr, sum.peak_lr, total, fc.batch_size, T,
+               sum.trainable_params, pre_ppl, pre_bpb,
+               state.step > 0 ? fmt::format(" | resuming at step {}", state.step) : "");
 
   // Training: one pass over the blocks per epoch, lr = peak · (1 − step/steps) (linear to 0, no warm-up).
   const torch::Tensor offsets = torch::arange(T + 1, torch::kInt64).view({1, T + 1});
-  const int print_every = std::max<int>(1, int(total / 20));
-  double train_time = 0, loss_sum = 0;
-  std::int64_t loss_n = 0, done = 0;
   std::vector<std::int64_t> order;
   int order_epoch = -1;
-  auto last_print = Clock::now();
-  for (std::int64_t step = 0; step < total; ++step) {
-    const auto t0 = Clock::now();
+  auto lr_mult = [&](std::int64_t step) { return fc.lr_frac * lr_multiplier(int(step), int(total), 1.0); };
+  TrainJob job;
+  job.label = "finetune " + label;
+  job.run_dir = req.run_dir;
+  job.resume_hint = "muonlab finetune --run-dir " + req.run_dir + " --resume";
+  job.steps = total;
+  job.tokens_per_step = std::int64_t(fc.batch_size) * T;
+  job.eval_every = fc.eval_every, job.probe_every = 0, job.checkpoint_every = req.checkpoint_every;
+  job.checkpoint_at_end = false;  // the summary is the result; the checkpoint goes when the run ends
+  job.stop_after = req.stop_after;
+  job.progress = req.progress;
+  job.device = dev;
+  job.loss = [&](std::int64_t step) {
     const int epoch = int(step / per_epoch);
     if (epoch != order_epoch) order = block_order(n_blocks, fc.seed, epoch), order_epoch = epoch;
     const std::int64_t first = (step % per_epoch) * fc.batch_size;
@@ -581,54 +745,45 @@ FinetuneSummary finetune(const FinetuneRequest& req) {
         torch::tensor(std::vector<std::int64_t>(order.begin() + first, order.begin() + first + fc.batch_size),
                       torch::kInt64).view({fc.batch_size, 1}) * T;
     const torch::Tensor w = ft->train.ids.index_select(0, (starts + offsets).view({-1})).view({fc.batch_size, T + 1});
-    const torch::Tensor x = w.narrow(1, 0, T).to(dev), y = w.narrow(1, 1, T).to(dev);
-    const double lr_mult = fc.lr_frac * lr_multiplier(int(step), int(total), 1.0);
-
-    set_lora_training(lora, true);
-    torch::Tensor loss = model->loss(x, y);
-    const double lv = loss.item<double>();
-    if (!std::isfinite(lv)) {  // a sweep point, not a crash
-      sum.diverged = true, sum.diverged_step = step;
-      if (req.progress) fmt::print(stderr, "{}finetune {}: loss {} at step {}: diverged\n", tty ? "\n" : "", label, lv, step);
-      break;
-    }
-    loss.backward();
-    if (fc.grad_clip > 0) torch::nn::utils::clip_grad_norm_(trainable, fc.grad_clip);
-    opt.step(lr_mult, momentum);
-    opt.zero_grad();
-    set_lora_training(lora, false);
-    if (dev.is_cuda()) torch::cuda::synchronize();
-    train_time += seconds_since(t0);
-    loss_sum += lv, ++loss_n, ++done;
-
-    if (fc.eval_every > 0 && (step + 1) % fc.eval_every == 0 && step + 1 < total) {
-      const double ppl = evaluate_ppl(model, ft_val, kEvalBatch, dev);
-      const double bpb = evaluate_bpb(model, pt_val, pt_val_bytes, kEvalBatch, dev);
-      metrics_row(step + 1, loss_sum / loss_n, ppl, bpb, sum.peak_lr * lr_multiplier(int(step + 1), int(total), 1.0));
-      loss_sum = 0, loss_n = 0;
-    }
-    if (req.progress) {
-      const bool due = tty ? seconds_since(last_print) > 0.5 : ((step + 1) % print_every == 0);
-      if (due || step + 1 == total) {
-        const double eta = (total - step - 1) * train_time / double(done);
-        fmt::print(stderr, "{}finetune {} step {:>5}/{} | loss {:.4f} | {:.0f} ms/step | eta {}{}", tty ? "\r" : "",
-                   label, step + 1, total, lv, 1e3 * train_time / double(done), format_duration(eta),
-                   tty ? "   " : "\n");
-        last_print = Clock::now();
-      }
-    }
-  }
-  if (req.progress && tty && !sum.diverged) fmt::print(stderr, "\n");
+    return model->loss(w.narrow(1, 0, T).to(dev), w.narrow(1, 1, T).to(dev));
+  };
+  job.optimizer = &opt;
+  job.clip_params = trainable;
+  job.grad_clip = fc.grad_clip;
+  job.lr_mult = lr_mult;
+  job.momentum = [&](std::int64_t) { return momentum; };
+  job.set_training = [&](bool training) { set_lora_training(lora, training); };
+  job.eval_columns = {"val_ppl", "pretrain_val_bpb"};
+  job.eval_label = "val ppl";
+  job.evaluate = [&](std::int64_t step) {
+    if (step == 0) return std::vector<double>{pre_ppl, pre_bpb};  // the pretrained model's (cached) evaluations
+    return std::vector<double>{evaluate_ppl(model, ft_val, kEvalBatch, dev),
+                               evaluate_bpb(model, pt_val, pt_val_bytes, kEvalBatch, dev)};
+  };
+  job.schedule_columns = {{"lr", [&](std::int64_t step) { return base_lr * lr_mult(step); }}};
+  job.save_checkpoint = [&](const TrainerState& st) {
+    CheckpointExtras extras{to_json(st), lora_parameters(lora)};
+    for (auto& g : generator_states(dev)) extras.tensors.push_back(std::move(g));
+    save_checkpoint((dir / "checkpoint.pt").string(), model, opt, st.step, config, extras);
+  };
+  state.elapsed_s += seconds_since(t_start);  // this invocation's setup counts too
+  const TrainResult r = train(job, state);
+  const auto t_trained = Clock::now();
   set_lora_training(lora, false);
+
+  const std::int64_t done = r.state.step;
+  sum.start_step = r.start_step;
   sum.steps = done;
-  sum.train_tokens = done * tokens_per_step;
-  if (done > 0) sum.mean_step_ms = 1e3 * train_time / double(done);
+  sum.train_tokens = done * job.tokens_per_step;
+  sum.mean_step_ms = r.mean_step_ms().value_or(0.0);
+  sum.status = r.end == TrainResult::End::finished ? "finished" : r.end == TrainResult::End::stopped ? "stopped"
+                                                                                                      : "diverged";
+  if (r.end == TrainResult::End::diverged) sum.diverged = true, sum.diverged_step = r.diverged_step;
 
   // ΔW of every hidden matrix in float64: the adapters' s·(B A − B₀ A₀) under LoRA (exact, free of the float32
-  // rounding of the merge), W_ft − W_pre under full fine-tuning. Then merge for evaluation.
+  // rounding of a merge), W_ft − W_pre under full fine-tuning.
   std::map<std::string, torch::Tensor> delta;
   for (const LoraTarget& t : lora) delta[t.name] = lora_update(t).cpu();
-  merge_lora(lora);
   double d2 = 0, dot = 0, nft2 = 0, npre2 = 0;
   for (const NamedMatrix& m : hidden_matrices(model)) {
     const torch::Tensor& wpre = pre->hidden64.at(m.name);
@@ -649,24 +804,22 @@ FinetuneSummary finetune(const FinetuneRequest& req) {
   sum.l2_distance = std::sqrt(d2);                          // ‖W_ft − W_pre‖ over all hidden matrices together
   sum.cosine_distance = 1.0 - dot / std::sqrt(nft2 * npre2);  // 1 − ⟨W_ft, W_pre⟩ / (‖W_ft‖ ‖W_pre‖)
 
+  // The final evaluation is the trainer's, of the model as trained (the unmerged adapters under LoRA).
   const double inf = std::numeric_limits<double>::infinity();
-  if (sum.diverged) {
-    sum.final_ppl = inf, sum.final_bpb = inf;
-  } else {
-    sum.final_ppl = evaluate_ppl(model, ft_val, kEvalBatch, dev);
-    sum.final_bpb = evaluate_bpb(model, pt_val, pt_val_bytes, kEvalBatch, dev);
+  if (!sum.diverged && r.final_eval) {
+    sum.final_ppl = r.final_eval->values.at(0), sum.final_bpb = r.final_eval->values.at(1);
     if (!std::isfinite(sum.final_ppl) || !std::isfinite(sum.final_bpb)) {  // the last update broke the weights
-      sum.diverged = true, sum.diverged_step = total - 1;
-      sum.final_ppl = inf, sum.final_bpb = inf;
+      sum.diverged = true, sum.diverged_step = done - 1, sum.status = "diverged";
     }
   }
+  if (sum.diverged) sum.final_ppl = inf, sum.final_bpb = inf;
   sum.ppl_ratio = sum.diverged ? inf : sum.final_ppl / sum.pretrained_ppl;
   sum.forgetting_bpb = sum.diverged ? inf : sum.final_bpb - sum.pretrained_bpb;
-  metrics_row(done, loss_n > 0 ? loss_sum / loss_n : std::nan(""), sum.final_ppl, sum.final_bpb, 0.0);
-  sum.elapsed_s = seconds_since(t_start);
-  if (!req.run_dir.empty()) {
+  sum.elapsed_s = r.state.elapsed_s + seconds_since(t_trained);
+  if (files && sum.status != "stopped") {
     write_text_atomic((dir / "updates.csv").string(), updates_csv(sum.updates));
     write_text_atomic((dir / "summary.json").string(), to_json(sum).dump(2) + "\n");
+    fs::remove(dir / "checkpoint.pt");  // the run has ended: nothing to resume
   }
   return sum;
 }

@@ -13,8 +13,14 @@
 // paper sweeps it from 1e-5 to 0.9). Under LoRA (r = 8, α = 16 on Q, K, V, O, MLP up and down) the base weights,
 // embedding and head are frozen, and A and B go to the matrix rule (option: A to AdamW).
 //
-// A run directory holds config.json, metrics.csv (step, train loss, fine-tuning val ppl, pretraining val bpb),
-// updates.csv (the per-matrix ΔW table) and summary.json, all written atomically.
+// Data: --data names a text (encoded with the run's tokenizer); without it, the run's own fine-tuning tokens
+// (run/finetune_tokens.pt, written by `muonlab pretrain`: no text and no SentencePiece needed), else the fortunes.
+// The forgetting split comes from run/tokens.pt when the run has it (else from the pretraining text).
+//
+// The loop is the shared trainer (trainer.hpp). A run directory holds config.json, metrics.csv (step, train loss,
+// fine-tuning val ppl, pretraining val bpb, lr), checkpoint.pt while the run is unfinished (every K steps with
+// checkpoint_every, at a stop, on SIGINT/SIGTERM; --resume continues it), and at the end updates.csv (the
+// per-matrix ΔW table) and summary.json, all written atomically; the checkpoint is removed when the run ends.
 #pragma once
 
 #include "nanochat/config.hpp"
@@ -47,7 +53,7 @@ struct FinetuneConfig {
   int seq_len = 0;                  // block length; 0: the model's context length
   int epochs = 1;                   // passes over the training blocks (paper: 1)
   int max_steps = 0;                // > 0: stop after this many steps even inside an epoch
-  std::int64_t max_bytes = 0;       // read at most this many bytes of the fine-tuning text (0 = all)
+  std::int64_t max_bytes = 0;       // the whole documents within this many bytes of the fine-tuning text (0 = all)
   double val_fraction = 0.1;        // fine-tuning documents held out for perplexity, chosen by the split seed
   std::uint64_t split_seed = 0;     // data split (fixed across a sweep so every run sees the same validation set)
   std::uint64_t seed = 1;           // adapter init, block order and dropout
@@ -56,11 +62,14 @@ struct FinetuneConfig {
   double grad_clip = 1.0;
   int threads = 2;
   std::string device = "cpu";
-  std::string data;                 // fine-tuning text; empty: data/fortunes.txt, else the fortunes package
+  std::string data;                 // fine-tuning text; empty: the run's finetune_tokens.pt, else data/fortunes.txt,
+                                    // else the fortunes package
   LoraConfig lora;
   void validate() const;
 };
 nlohmann::json to_json(const FinetuneConfig& c);
+/// The inverse of to_json (a resumed run's config.json); missing keys keep their defaults.
+FinetuneConfig finetune_config_from_json(const nlohmann::json& j);
 
 /// The update of one hidden matrix, ΔW = W_ft − W_pre (merged for LoRA).
 struct MatrixUpdate {
@@ -81,7 +90,10 @@ struct FinetuneSummary {
   double l2_distance = 0, cosine_distance = 0;  // hidden matrices flattened together: ‖W_ft − W_pre‖, 1 − cos
   std::vector<MatrixUpdate> updates;
   bool diverged = false;  // the loss became non-finite: ppl = +inf, the run still reports (a sweep point, not a crash)
-  double elapsed_s = 0, mean_step_ms = 0;
+  double elapsed_s = 0;     // wall time of every invocation of the run
+  double mean_step_ms = 0;  // per training step of this invocation (0: none)
+  std::string status;       // finished | stopped (--stop-after: the values are at the stop) | diverged
+  std::int64_t start_step = 0;  // where this invocation began (> 0 when resumed)
   // Added by the implementation (finetune.cpp):
   std::string data;                     // the fine-tuning text read
   int rank = 0;                         // LoRA rank (0 for full fine-tuning)
@@ -96,15 +108,19 @@ nlohmann::json to_json(const FinetuneSummary& s);
 FinetuneSummary finetune_summary_from_json(const nlohmann::json& j);
 
 struct FinetuneRequest {
-  std::string from;      // a pretraining run directory (needs its config.json and tokenizer.model) or model file
+  std::string from;      // a pretraining run directory or its model file (model.pt or checkpoint.pt)
   FinetuneConfig config;
   std::string run_dir;   // empty: no files written (the sweep keeps only the summary)
-  bool force = false;    // replace a finished run in run_dir
+  bool force = false;    // replace a finished (or unfinished) run in run_dir
+  bool resume = false;   // continue the unfinished run in run_dir (its config.json decides `from` and `config`)
+  std::int64_t stop_after = 0;  // > 0: evaluate, checkpoint and stop after this many steps (needs run_dir)
+  int checkpoint_every = 0;     // > 0: also checkpoint every K steps (needs run_dir)
   bool progress = true;  // progress line on stderr
 };
 
 /// Fine-tunes a copy of the pretrained model. Bad options, a missing checkpoint or unreadable data throw
-/// std::invalid_argument; a diverging run returns with `diverged` set.
+/// std::invalid_argument; SIGINT/SIGTERM throw Interrupted (after a checkpoint when there is a run_dir); a
+/// diverging run returns with `diverged` set (the CLI reports it and exits non-zero; a sweep records it).
 FinetuneSummary finetune(const FinetuneRequest& req);
 
 /// finetune() keeps, per process, what does not depend on the training run: the loaded pretrained weights and

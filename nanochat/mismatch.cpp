@@ -199,6 +199,7 @@ nlohmann::json comparability(const MismatchOptions& o, const Pretrained& mu, con
           {"epochs", f.epochs},
           {"max_steps", f.max_steps},
           {"max_bytes", f.max_bytes},
+          {"max_bytes_keeps", "whole documents"},  // since fine-tuning data can come from run/finetune_tokens.pt
           {"val_fraction", f.val_fraction},
           {"split_seed", f.split_seed},
           {"eval_tokens", f.eval_tokens},

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace muonlab::nanochat {
@@ -71,7 +72,15 @@ void adamw_foreach(std::vector<torch::Tensor>& w, const std::vector<torch::Tenso
   std::vector<torch::Tensor> denom = torch::_foreach_div(v, bc2);
   torch::_foreach_sqrt_(denom);
   torch::_foreach_add_(denom, h.eps);
-  torch::_foreach_addcdiv_(w, m, denom, -lr / bc1);
+  if (std::abs(lr / bc1) <= std::numeric_limits<float>::max()) {
+    torch::_foreach_addcdiv_(w, m, denom, -lr / bc1);
+  } else {
+    // A step size beyond float32's range cannot be a kernel's scalar argument: scale m̂ in tensor arithmetic, which
+    // overflows to ±inf as the per-tensor rule does (a diverging run is then detected, not an exception).
+    std::vector<torch::Tensor> step = torch::_foreach_div(m, bc1);
+    torch::_foreach_mul_(step, lr);
+    torch::_foreach_addcdiv_(w, step, denom, -1.0);
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "nanochat/probes.hpp"
 #include "nanochat/token_cache.hpp"
 #include "nanochat/tokenizer.hpp"
+#include "nanochat/trainer.hpp"
 
 #include <fmt/format.h>
 #include <torch/cuda.h>
@@ -30,25 +31,31 @@ nlohmann::json to_json(const PretrainSummary& s) {
           {"optimizer", s.optimizer},
           {"tokenizer", s.tokenizer},
           {"device", s.device},
+          {"status", s.status},
           {"start_step", s.start_step},
           {"steps", s.steps},
+          {"planned_steps", s.planned_steps},
+          {"diverged", s.status == "diverged"},
+          {"diverged_step", s.diverged_step >= 0 ? nlohmann::json(s.diverged_step) : nlohmann::json(nullptr)},
           {"params_total", s.params_total},
           {"params_hidden", s.params_hidden},
           {"train_tokens", s.train_tokens},
           {"val_tokens_evaluated", s.val_tokens_evaluated},
+          {"finetune_tokens", s.finetune_tokens},
           {"bytes_per_token", s.bytes_per_token},
-          {"initial_val_bpb", s.initial_val_bpb},
-          {"final_val_bpb", s.final_val_bpb},
-          {"unigram_val_bpb", s.unigram_val_bpb},
-          {"final_train_loss", s.final_train_loss},
-          {"tokens_per_second", s.tokens_per_second},
-          {"mean_step_ms", s.mean_step_ms},
-          {"mean_optimizer_ms", s.mean_optimizer_ms},
+          {"initial_val_bpb", to_json_value(s.initial_val_bpb)},
+          {"final_val_bpb", to_json_value(s.final_val_bpb)},
+          {"final_val_step", s.final_val_step >= 0 ? nlohmann::json(s.final_val_step) : nlohmann::json(nullptr)},
+          {"unigram_val_bpb", to_json_value(s.unigram_val_bpb)},
+          {"final_train_loss", to_json_value(s.final_train_loss)},
+          {"tokens_per_second", to_json_value(s.tokens_per_second)},
+          {"mean_step_ms", to_json_value(s.mean_step_ms)},
+          {"mean_optimizer_ms", to_json_value(s.mean_optimizer_ms)},
           {"model_flops_per_token", s.model_flops_per_token},
-          {"model_tflops", s.model_tflops},
-          {"mfu", s.mfu},
-          {"qkv_stable_rank", s.qkv_stable_rank},
-          {"qkv_svd_entropy", s.qkv_svd_entropy},
+          {"model_tflops", to_json_value(s.model_tflops)},
+          {"mfu", to_json_value(s.mfu)},
+          {"qkv_stable_rank", to_json_value(s.qkv_stable_rank)},
+          {"qkv_svd_entropy", to_json_value(s.qkv_svd_entropy)},
           {"elapsed_s", s.elapsed_s}};
 }
 
@@ -61,11 +68,12 @@ struct Prepared {
   std::string kind;    // the tokenizer's kind ("sentencepiece-bpe" | "bytes")
   TokenCache tokens;   // both splits, and the bytes of each token id
   nlohmann::json info; // data provenance (new runs; a resumed run keeps its config.json's)
+  std::unique_ptr<Tokenizer> tokenizer;  // when one was loaded (not for a resume from tokens.pt)
 };
 
 // A resumed run (`config` = its config.json; empty for a new run) reads its token cache (run/tokens.pt) when there is
-// one: no text, no tokenizer tools needed. Otherwise: reads the text, splits it by the seed, trains (new run) or loads (resumed run) the tokenizer on the
-// training split, encodes both splits, and writes the cache.
+// one: no text, no tokenizer tools needed. Otherwise: reads the text, splits it by the seed, trains (new run) or
+// loads (resumed run) the tokenizer on the training split, encodes both splits, and writes the cache.
 Prepared prepare_data(const TrainConfig& t, const fs::path& dir, const std::string& tokenizer_kind,
                       const nlohmann::json& config, bool progress) {
   Prepared p;
@@ -82,9 +90,8 @@ Prepared prepare_data(const TrainConfig& t, const fs::path& dir, const std::stri
   const std::string path = t.data.empty() ? default_pretraining_text() : t.data;
   const std::string text = read_text(path, t.max_bytes);
   const TextSplit split = split_documents(text, t.val_fraction, t.seed);
-  std::unique_ptr<Tokenizer> tok;
   if (tokenizer_kind == "bytes") {
-    tok = load_tokenizer("bytes");
+    p.tokenizer = load_tokenizer("bytes");
   } else {
     const std::string model = (dir / "tokenizer.model").string();
     if (!resume) {
@@ -92,12 +99,12 @@ Prepared prepare_data(const TrainConfig& t, const fs::path& dir, const std::stri
                                split.train_bytes, path);
       train_bpe(training_lines(split), t.vocab_size, model, 400000, t.threads);
     }
-    tok = load_tokenizer(model);
+    p.tokenizer = load_tokenizer(model);
   }
-  p.kind = tok->kind();
-  p.tokens.token_bytes = tok->token_bytes();
-  p.tokens.train = encode_documents(*tok, split.train);
-  p.tokens.val = encode_documents(*tok, split.val);
+  p.kind = p.tokenizer->kind();
+  p.tokens.token_bytes = p.tokenizer->token_bytes();
+  p.tokens.train = encode_documents(*p.tokenizer, split.train);
+  p.tokens.val = encode_documents(*p.tokenizer, split.val);
   p.info = {{"path", path},
             {"bytes_read", text.size()},
             {"train_documents", split.train.size()},
@@ -110,23 +117,24 @@ Prepared prepare_data(const TrainConfig& t, const fs::path& dir, const std::stri
   return p;
 }
 
-// Keeps the header and the rows whose first field (the step) is below `step` (a resumed run recomputes the rest).
-std::string keep_rows_before(const fs::path& file, std::int64_t step, const std::string& header) {
-  std::ifstream in(file);
-  if (!in) return header;
-  std::string line, out;
-  bool first = true;
-  while (std::getline(in, line)) {
-    if (first) {
-      out += line + "\n";
-      first = false;
-      continue;
-    }
-    const auto comma = line.find(',');
-    if (comma == std::string::npos) continue;
-    if (std::stoll(line.substr(0, comma)) < step) out += line + "\n";
+// The fine-tuning text of a new run, tokenized by documents into run/finetune_tokens.pt; its provenance for
+// config.json (null when there is none).
+nlohmann::json prepare_finetune_tokens(const PretrainRequest& req, const Tokenizer& tok, const fs::path& dir,
+                                       std::int64_t& tokens) {
+  if (req.finetune_data == "none") return nullptr;
+  const std::string path = req.finetune_data.empty() ? default_finetuning_text() : req.finetune_data;
+  if (path.empty()) {
+    if (req.progress)
+      fmt::print(stderr, "pretrain: no fine-tuning text here (data/fortunes.txt, the fortunes package): no "
+                 "finetune_tokens.pt (--finetune-data FILE names one)\n");
+    return nullptr;
   }
-  return out.empty() ? header : out;
+  if (req.progress) fmt::print(stderr, "pretrain: encoding the fine-tuning text {} with the run's tokenizer\n", path);
+  const DocumentCache c = encode_document_cache(tok, path, req.finetune_max_bytes);
+  save_document_cache((dir / "finetune_tokens.pt").string(), c);
+  tokens = c.ids.numel();
+  return {{"path", path}, {"max_bytes", req.finetune_max_bytes}, {"bytes_read", c.bytes()},
+          {"documents", c.doc_bytes.size()}, {"tokens", tokens}, {"file", "finetune_tokens.pt"}};
 }
 
 }  // namespace
@@ -143,20 +151,12 @@ double peak_bf16_tflops() {
   return 989.0;
 }
 
-namespace {
-
-std::string format_duration(double s) {
-  if (!(s >= 0) || s > 1e7) return "?";
-  const long t = long(s + 0.5);
-  return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, (t / 60) % 60) : fmt::format("{}m{:02}s", t / 60, t % 60);
-}
-
-}  // namespace
-
 PretrainSummary pretrain(const PretrainRequest& req) {
+  InterruptScope interrupts;  // SIGINT/SIGTERM: stop at the next safe point
   const auto t_start = Clock::now();
   const fs::path dir(req.run_dir);
   if (req.run_dir.empty()) throw std::invalid_argument("--run-dir must not be empty");
+  const std::string resume_hint = "muonlab pretrain --run-dir " + req.run_dir + " --resume";
   ModelConfig mc = req.model;
   TrainConfig tc = req.train;
   std::string tokenizer_kind = req.tokenizer;
@@ -178,11 +178,13 @@ PretrainSummary pretrain(const PretrainRequest& req) {
                                   "another --run-dir");
     if (tokenizer_kind != "bpe" && tokenizer_kind != "bytes")
       throw std::invalid_argument("--tokenizer must be bpe or bytes");
+    if (req.finetune_max_bytes < 0) throw std::invalid_argument("--finetune-max-bytes must be >= 0 (0: all)");
     if (tokenizer_kind == "bpe" && !have_sentencepiece()) tokenizer_kind = "bytes";
     mc.validate();
     tc.validate();
     fs::create_directories(dir);
-    for (const char* f : {"metrics.csv", "probes.csv", "checkpoint.pt", "model.pt", "summary.json", "tokens.pt"})
+    for (const char* f : {"config.json", "metrics.csv", "probes.csv", "checkpoint.pt", "model.pt", "summary.json",
+                          "tokens.pt", "finetune_tokens.pt", "tokenizer.model"})
       fs::remove(dir / f);
   }
   torch::set_num_threads(tc.threads);
@@ -190,7 +192,20 @@ PretrainSummary pretrain(const PretrainRequest& req) {
     throw std::invalid_argument("--device cuda: no CUDA device is available to this LibTorch");
   const torch::Device dev(tc.device == "cuda" && !req.prepare_only ? torch::kCUDA : torch::kCPU);
 
-  Prepared data = prepare_data(tc, dir, tokenizer_kind, config, req.progress);
+  PretrainSummary sum;
+  Prepared data;
+  try {
+    data = prepare_data(tc, dir, tokenizer_kind, config, req.progress);
+    if (!req.resume) {
+      const nlohmann::json ft = prepare_finetune_tokens(req, *data.tokenizer, dir, sum.finetune_tokens);
+      throw_if_interrupted("while preparing the data");
+      config = {{"model", nullptr}, {"train", nullptr}, {"tokenizer", nullptr}, {"data", data.info},
+                {"finetune_data", ft}};
+    }
+  } catch (const Interrupted& e) {
+    throw Interrupted(std::string(e.what()) + (req.resume ? "; the run is as it was: continue with `" + resume_hint + "`"
+                                                          : "; nothing was trained: run the command again"));
+  }
   const int vocab = int(data.tokens.token_bytes.size());
   if (req.resume && vocab != mc.vocab_size)
     throw std::runtime_error(fmt::format("'{}': the tokens have a {}-piece vocabulary, config.json says {}",
@@ -200,24 +215,24 @@ PretrainSummary pretrain(const PretrainRequest& req) {
   const std::vector<std::int32_t>& tok_bytes = data.tokens.token_bytes;
   const TokenStream& train_split = data.tokens.train;
   if (!req.resume) {
-    config = {{"model", to_json(mc)},
-              {"train", to_json(tc)},
-              {"tokenizer", {{"kind", data.kind}, {"vocab_size", vocab}}},
-              {"data", data.info}};
+    config["model"] = to_json(mc);
+    config["train"] = to_json(tc);
+    config["tokenizer"] = {{"kind", data.kind}, {"vocab_size", vocab}};
     write_text_atomic((dir / "config.json").string(), config.dump(2) + "\n");
   }
-  PretrainSummary sum;
   sum.run_dir = req.run_dir, sum.optimizer = tc.optimizer, sum.tokenizer = data.kind, sum.device = tc.device;
-  sum.steps = tc.steps;
+  sum.planned_steps = tc.steps;
   sum.train_tokens = train_split.ids.size(0);
   sum.bytes_per_token = double(train_split.bytes) / double(std::max<std::int64_t>(1, train_split.ids.size(0)));
+  sum.model_flops_per_token = flops_per_token(mc);
   if (req.prepare_only) {
-    // Everything a training machine needs is in the run directory now: config.json and tokens.pt.
+    // Everything a training machine needs is in the run directory now: config.json, tokens.pt, finetune_tokens.pt.
     if (req.progress)
-      fmt::print(stderr, "pretrain: prepared {} ({} train tokens, {:.2f} bytes/token); train it with "
-                 "`muonlab pretrain --run-dir {} --resume`\n", req.run_dir, sum.train_tokens, sum.bytes_per_token,
-                 req.run_dir);
-    sum.steps = 0;
+      fmt::print(stderr, "pretrain: prepared {} ({} train tokens, {:.2f} bytes/token{}); train it with `{}`\n",
+                 req.run_dir, sum.train_tokens, sum.bytes_per_token,
+                 sum.finetune_tokens > 0 ? fmt::format(", {} fine-tuning tokens", sum.finetune_tokens) : "",
+                 resume_hint);
+    sum.status = "prepared";
     sum.elapsed_s = seconds_since(t_start);
     return sum;
   }
@@ -231,125 +246,88 @@ PretrainSummary pretrain(const PretrainRequest& req) {
   for (const auto& p : model->named_parameters()) named.emplace_back(p.key(), p.value());
   ModelOptimizer opt(named, mc.n_embd(), tc, dev.is_cuda());
 
-  std::int64_t start = 0;
-  if (req.resume && fs::exists(dir / "checkpoint.pt"))
-    start = load_checkpoint((dir / "checkpoint.pt").string(), model, opt);
-  std::string metrics = keep_rows_before(dir / "metrics.csv", req.resume ? start : -1,
-                                         "step,tokens,train_loss,val_bpb,lr_mult,momentum,elapsed_s\n");
-  std::string probes = tc.probe_every > 0 ? keep_rows_before(dir / "probes.csv", req.resume ? start : -1,
-                                                             probes_csv_header())
-                                          : std::string();
-
+  TrainerState state;
+  if (req.resume && fs::exists(dir / "checkpoint.pt")) {
+    const RestoredCheckpoint rc = restore_checkpoint((dir / "checkpoint.pt").string(), model, opt);
+    state = trainer_state_from_json(rc.trainer, rc.step);
+  }
   const Batch val = validation_windows(data.tokens.val, mc.seq_len, tc.eval_tokens);
   const std::int64_t val_bytes = target_bytes(val.y, tok_bytes);
-  sum.start_step = start;
   sum.params_total = pc.total, sum.params_hidden = pc.hidden;
   sum.val_tokens_evaluated = val.y.numel();
-  sum.unigram_val_bpb = unigram_bits_per_byte(train_split, val.y, tok_bytes, mc.vocab_size);
+  sum.unigram_val_bpb = finite_or_none(unigram_bits_per_byte(train_split, val.y, tok_bytes, mc.vocab_size));
   if (req.progress)
     fmt::print(stderr,
                "pretrain: {} | depth {} width {} heads {} | {:.2f}M params ({:.2f}M hidden) | {} tokens train "
-               "({:.2f} bytes/token), {} val | unigram baseline {:.4f} bpb\n",
+               "({:.2f} bytes/token), {} val | unigram baseline {} bpb{}\n",
                tc.optimizer, mc.depth, mc.n_embd(), mc.n_head(), pc.total / 1e6, pc.hidden / 1e6,
-               train_split.ids.size(0), sum.bytes_per_token, val.y.numel(), sum.unigram_val_bpb);
+               train_split.ids.size(0), sum.bytes_per_token, val.y.numel(), format_measured(sum.unigram_val_bpb),
+               state.step > 0 ? fmt::format(" | resuming at step {}", state.step) : "");
 
-  const bool tty = isatty(fileno(stderr));
-  const std::int64_t tokens_per_step = std::int64_t(tc.batch_size) * mc.seq_len;
-  const int print_every = std::max(1, tc.steps / 20);
-  double train_time = 0, opt_time = 0, last_loss = std::nan(""), last_bpb = std::nan("");
-  std::int64_t trained_steps = 0;
-  auto last_print = Clock::now();
-  auto sync = [&] {
-    if (dev.is_cuda()) torch::cuda::synchronize();
-  };
-  auto fill_throughput = [&] {
-    if (trained_steps == 0) return;
-    sum.tokens_per_second = trained_steps * tokens_per_step / train_time;
-    sum.mean_step_ms = 1e3 * train_time / trained_steps;
-    sum.mean_optimizer_ms = 1e3 * opt_time / trained_steps;
-    sum.model_flops_per_token = flops_per_token(mc);
-    sum.model_tflops = sum.model_flops_per_token * sum.tokens_per_second / 1e12;
-    if (dev.is_cuda()) sum.mfu = sum.model_tflops / peak_bf16_tflops();
-  };
-  auto checkpoint = [&](std::int64_t step) {
-    write_text_atomic((dir / "metrics.csv").string(), metrics);
-    if (tc.probe_every > 0) write_text_atomic((dir / "probes.csv").string(), probes);
-    save_checkpoint((dir / "checkpoint.pt").string(), model, opt, step, config);
-  };
-
-  for (std::int64_t step = start; step <= tc.steps; ++step) {
-    const bool last = step == tc.steps;
-    const double lrm = lr_multiplier(int(step), tc.steps, tc.warmdown_ratio);
-    const double mom = muon_momentum_at(int(step), tc.momentum_start, tc.momentum_end, tc.momentum_warmup);
-    if (step % tc.eval_every == 0 || last) {
-      last_bpb = evaluate_bpb(model, val, val_bytes, tc.batch_size, dev);
-      if (step == start && start == 0) sum.initial_val_bpb = last_bpb;
-      metrics += fmt::format("{},{},{},{:.6f},{:.6g},{:.6g},{:.3f}\n", step, step * tokens_per_step,
-                             std::isnan(last_loss) ? std::string() : fmt::format("{:.6f}", last_loss), last_bpb, lrm,
-                             mom, seconds_since(t_start));
-    }
-    if (tc.probe_every > 0 && (step % tc.probe_every == 0 || last)) probes += probes_csv_rows(step, probe_model(model));
-    if (last) break;
-
-    // One step: forward, backward, clip, optimizer (REFERENCE §5).
-    const auto t0 = Clock::now();
+  TrainJob job;
+  job.label = "pretrain " + tc.optimizer;
+  job.run_dir = req.run_dir;
+  job.resume_hint = resume_hint;
+  job.steps = tc.steps;
+  job.tokens_per_step = std::int64_t(tc.batch_size) * mc.seq_len;
+  job.eval_every = tc.eval_every, job.probe_every = tc.probe_every, job.checkpoint_every = tc.checkpoint_every;
+  job.checkpoint_at_end = true;
+  job.stop_after = req.stop_after;
+  job.progress = req.progress;
+  job.device = dev;
+  // One step's batch depends on (seed, step) alone, so a resumed run sees the same data (REFERENCE §5).
+  job.loss = [&](std::int64_t step) {
     const Batch b = sample_batch(train_split, tc.batch_size, mc.seq_len, tc.seed, step);
-    torch::Tensor loss = model->loss(b.x.to(dev), b.y.to(dev));
-    loss.backward();
-    last_loss = loss.item<double>();
-    if (!std::isfinite(last_loss))
-      throw std::runtime_error(fmt::format("training diverged at step {} (loss {}); lower the learning rate", step,
-                                           last_loss));
-    if (tc.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), tc.grad_clip);
-    const auto t1 = Clock::now();
-    opt.step(lrm, mom);
-    sync();
-    opt_time += seconds_since(t1);
-    opt.zero_grad();
-    train_time += seconds_since(t0);
-    ++trained_steps;
+    return model->loss(b.x.to(dev), b.y.to(dev));
+  };
+  job.optimizer = &opt;
+  job.clip_params = model->parameters();
+  job.grad_clip = tc.grad_clip;
+  job.lr_mult = [&](std::int64_t step) { return lr_multiplier(int(step), tc.steps, tc.warmdown_ratio); };
+  job.momentum = [&](std::int64_t step) {
+    return muon_momentum_at(int(step), tc.momentum_start, tc.momentum_end, tc.momentum_warmup);
+  };
+  job.eval_columns = {"val_bpb"};
+  job.eval_label = "val bpb";
+  job.evaluate = [&](std::int64_t) {
+    return std::vector<double>{evaluate_bpb(model, val, val_bytes, tc.batch_size, dev)};
+  };
+  job.schedule_columns = {{"lr_mult", job.lr_mult}, {"momentum", job.momentum}};
+  job.probe = [&] { return probe_model(model); };
+  job.save_checkpoint = [&](const TrainerState& st) {
+    save_checkpoint((dir / "checkpoint.pt").string(), model, opt, st.step, config, {to_json(st), {}});
+  };
+  state.elapsed_s += seconds_since(t_start);  // this invocation's setup counts too
+  const TrainResult r = train(job, state);
 
-    if (tc.checkpoint_every > 0 && (step + 1) % tc.checkpoint_every == 0 && step + 1 < tc.steps) checkpoint(step + 1);
-    if (req.stop_after > 0 && trained_steps == req.stop_after && step + 1 < tc.steps) {
-      // Interrupted on purpose: checkpoint and return; --resume continues bit for bit.
-      checkpoint(step + 1);
-      if (req.progress) fmt::print(stderr, "{}pretrain: stopped after step {} (--stop-after); resume with --resume\n",
-                                   tty ? "\n" : "", step + 1);
-      sum.final_val_bpb = last_bpb, sum.final_train_loss = last_loss, sum.steps = step + 1;
-      fill_throughput();
-      sum.elapsed_s = seconds_since(t_start);
-      return sum;
-    }
-    if (req.progress) {
-      const bool due = tty ? std::chrono::duration<double>(Clock::now() - last_print).count() > 0.5
-                           : ((step + 1) % print_every == 0);
-      if (due || step + 1 == tc.steps) {
-        const double tps = trained_steps * tokens_per_step / std::max(train_time, 1e-9);
-        const double eta = (tc.steps - step - 1) * train_time / trained_steps;
-        fmt::print(stderr, "{}pretrain {} step {:>5}/{} | loss {:.4f} | val bpb {:.4f} | {:.0f} tok/s | eta {}{}",
-                   tty ? "\r" : "", tc.optimizer, step + 1, tc.steps, last_loss, last_bpb, tps, format_duration(eta),
-                   tty ? "   " : "\n");
-        last_print = Clock::now();
-      }
-    }
-  }
-  if (req.progress && tty) fmt::print(stderr, "\n");
-
-  sum.final_val_bpb = last_bpb;
-  sum.final_train_loss = last_loss;
-  fill_throughput();
+  sum.start_step = r.start_step;
+  sum.steps = r.state.step;
+  sum.status = r.end == TrainResult::End::finished ? "finished" : r.end == TrainResult::End::stopped ? "stopped"
+                                                                                                      : "diverged";
+  if (r.end == TrainResult::End::diverged) sum.diverged_step = r.diverged_step;
+  if (r.state.initial && !r.state.initial->values.empty())
+    sum.initial_val_bpb = finite_or_none(r.state.initial->values.front());
+  if (r.final_eval && !r.final_eval->values.empty())
+    sum.final_val_bpb = finite_or_none(r.final_eval->values.front()), sum.final_val_step = r.final_eval->step;
+  sum.final_train_loss = r.state.last_loss;
+  sum.tokens_per_second = r.tokens_per_second(job.tokens_per_step);
+  sum.mean_step_ms = r.mean_step_ms();
+  sum.mean_optimizer_ms = r.mean_optimizer_ms;
+  if (sum.tokens_per_second) sum.model_tflops = sum.model_flops_per_token * *sum.tokens_per_second / 1e12;
+  if (dev.is_cuda() && sum.model_tflops) sum.mfu = *sum.model_tflops / peak_bf16_tflops();
   double sr = 0, en = 0;
   int n = 0;
-  for (const auto& p : probe_model(model))
+  for (const auto& p : r.final_probes)
     if ((p.kind == "Q" || p.kind == "K" || p.kind == "V") && p.stable_rank) sr += *p.stable_rank, en += *p.svd_entropy, ++n;
   if (n > 0) sum.qkv_stable_rank = sr / n, sum.qkv_svd_entropy = en / n;
-  sum.elapsed_s = seconds_since(t_start);
+  sum.elapsed_s = r.state.elapsed_s;
 
-  checkpoint(tc.steps);
-  nlohmann::json final_config = config;
-  final_config["steps_done"] = tc.steps;
-  save_model((dir / "model.pt").string(), model, final_config);
-  write_text_atomic((dir / "summary.json").string(), to_json(sum).dump(2) + "\n");
+  if (r.end == TrainResult::End::finished) {
+    nlohmann::json final_config = config;
+    final_config["steps_done"] = tc.steps;
+    save_model((dir / "model.pt").string(), model, final_config);
+  }
+  if (r.end != TrainResult::End::stopped) write_text_atomic((dir / "summary.json").string(), to_json(sum).dump(2) + "\n");
   return sum;
 }
 

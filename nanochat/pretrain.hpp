@@ -1,18 +1,21 @@
 // Pretraining (REFERENCE §5): data and tokenizer, the NanoChat model, routed optimizers, the LR schedule
 // (constant, then linear to 0 over the last 20%), the Muon momentum warm-up, grad clip 1.0, validation bits per
-// byte, spectral probes, and a run directory that can be resumed:
+// byte, spectral probes, and a run directory that can be resumed. The loop is the shared trainer (trainer.hpp).
 //
-//   run/config.json      {"model": …, "train": …, "tokenizer": …, "data": …}
-//   run/tokenizer.model  the SentencePiece BPE model trained on the training split ("bytes" tokenizer: absent)
-//   run/tokens.pt        both splits tokenized (token_cache.hpp): a resumed run reads it, needs no text or tools
-//   run/metrics.csv      step,tokens,train_loss,val_bpb,lr_mult,momentum,elapsed_s
-//   run/probes.csv       stable rank, SVD entropy and norms of every Q, K, V, O, MLP matrix every K steps
-//   run/checkpoint.pt    weights + optimizer state + steps done (every K steps and at the end)
-//   run/model.pt         the final model (weights + config)
-//   run/summary.json     the summary below
+//   run/config.json           {"model": …, "train": …, "tokenizer": …, "data": …, "finetune_data": …}
+//   run/tokenizer.model       the SentencePiece BPE model trained on the training split ("bytes" tokenizer: absent)
+//   run/tokens.pt             both splits tokenized (token_cache.hpp): a resumed run reads it, needs no text or tools
+//   run/finetune_tokens.pt    the fine-tuning text (default: the fortunes) tokenized by documents with the run's
+//                             tokenizer, for `muonlab finetune --from run` where there is no text or SentencePiece
+//   run/metrics.csv           step,tokens,train_loss,val_bpb,lr_mult,momentum,elapsed_s
+//   run/probes.csv            stable rank, SVD entropy and norms of every Q, K, V, O, MLP matrix every K steps
+//   run/checkpoint.pt         weights + optimizer state + trainer state (every K steps, at a stop, and at the end)
+//   run/model.pt              the final model (weights + config)
+//   run/summary.json          the summary below, when the run has finished or diverged
 #pragma once
 
 #include "nanochat/config.hpp"
+#include "nanochat/trainer.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -28,27 +31,40 @@ struct PretrainRequest {
   bool resume = false;   // continue run_dir from its checkpoint (its config.json wins over `model`/`train`)
   bool force = false;    // start afresh even if run_dir holds a run (its files are replaced)
   bool progress = true;  // progress line on stderr
-  std::int64_t stop_after = 0;  // > 0: checkpoint and stop after this many steps of this invocation (resume later)
+  std::int64_t stop_after = 0;  // > 0: evaluate, probe, checkpoint and stop after this many steps of this invocation
   std::string tokenizer = "bpe";  // bpe | bytes
-  bool prepare_only = false;  // write config.json + tokens.pt and stop (train later, elsewhere, with resume)
+  bool prepare_only = false;  // write config.json + tokens.pt (+ finetune_tokens.pt) and stop (train elsewhere)
+  // The fine-tuning text encoded into run/finetune_tokens.pt by a new run: empty: the default (data/fortunes.txt or
+  // the fortunes package) when there is one; "none": no fine-tuning tokens.
+  std::string finetune_data;
+  std::int64_t finetune_max_bytes = 0;  // read at most this many bytes of it (0: all)
 };
 
+/// Every value a run may not have measured is a Measured (trainer.hpp): null in JSON, "—" in text.
 struct PretrainSummary {
   std::string run_dir, optimizer, tokenizer, device;
-  std::int64_t start_step = 0, steps = 0;
+  std::string status;                    // finished | stopped (--stop-after) | diverged | prepared (--prepare-only)
+  std::int64_t start_step = 0;           // where this invocation began
+  std::int64_t steps = 0;                // steps done
+  std::int64_t planned_steps = 0;        // the run's length
+  std::int64_t diverged_step = -1;       // the step whose training loss was not finite (status diverged)
   std::int64_t params_total = 0, params_hidden = 0;
   std::int64_t train_tokens = 0, val_tokens_evaluated = 0;
+  std::int64_t finetune_tokens = 0;      // tokens in run/finetune_tokens.pt (0: none)
   double bytes_per_token = 0;
-  double initial_val_bpb = 0, final_val_bpb = 0, unigram_val_bpb = 0;
-  double final_train_loss = 0;
-  double tokens_per_second = 0;      // training throughput over this invocation (steps only, no eval/probes)
-  double mean_step_ms = 0;           // forward + backward + optimizer, per step
-  double mean_optimizer_ms = 0;      // the optimizer step alone
-  double model_flops_per_token = 0;  // flops_per_token(model): forward + backward
-  double model_tflops = 0;           // model_flops_per_token × tokens_per_second / 1e12
-  double mfu = 0;                    // CUDA: model_tflops ÷ peak_bf16_tflops() (0 on the CPU)
-  double qkv_stable_rank = 0, qkv_svd_entropy = 0;  // final mean over Q, K, V matrices
-  double elapsed_s = 0;
+  Measured initial_val_bpb;              // at step 0 (kept across resumes)
+  Measured final_val_bpb;                // of the weights the run ended with, at step final_val_step
+  std::int64_t final_val_step = -1;
+  Measured unigram_val_bpb;
+  Measured final_train_loss;             // the last step's
+  Measured tokens_per_second;            // training throughput over this invocation (steps only, no eval/probes)
+  Measured mean_step_ms;                 // forward + backward + optimizer, per step, this invocation
+  Measured mean_optimizer_ms;            // the optimizer step alone
+  double model_flops_per_token = 0;      // flops_per_token(model): forward + backward
+  Measured model_tflops;                 // model_flops_per_token × tokens_per_second / 1e12
+  Measured mfu;                          // CUDA: model_tflops ÷ peak_bf16_tflops() (not measured on the CPU)
+  Measured qkv_stable_rank, qkv_svd_entropy;  // mean over Q, K, V matrices of the final (or stop) probes
+  double elapsed_s = 0;                  // wall time of every invocation of the run
 };
 nlohmann::json to_json(const PretrainSummary& s);
 
@@ -56,7 +72,9 @@ nlohmann::json to_json(const PretrainSummary& s);
 /// Throws std::invalid_argument when the variable is not a positive number.
 double peak_bf16_tflops();
 
-/// Runs (or resumes) a pretraining run. Bad options or data throw std::invalid_argument.
+/// Runs (or resumes) a pretraining run. Bad options or data throw std::invalid_argument; SIGINT/SIGTERM throw
+/// Interrupted (after a checkpoint, when training had begun). A diverged run returns with status "diverged" (and
+/// writes summary.json); the CLI reports it and exits non-zero.
 PretrainSummary pretrain(const PretrainRequest& req);
 
 }  // namespace muonlab::nanochat

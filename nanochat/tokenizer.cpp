@@ -1,11 +1,16 @@
 #include "nanochat/tokenizer.hpp"
 
+#include "nanochat/interrupt.hpp"
+
+#include <csignal>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <sys/wait.h>
 
 // SentencePiece runs as its own command-line tools (spm_train, spm_encode, spm_export_vocab from the Debian
 // package `sentencepiece`), in a child process: Debian's libsentencepiece embeds a copy of protobuf-lite whose
@@ -40,10 +45,22 @@ fs::path scratch(const std::string& what) {
   return fs::temp_directory_path() / ("muonlab_spm_" + what + "_" + std::to_string(rng()));
 }
 
-// Runs a command with stdout/stderr to a log; throws with the log's tail on failure.
+// Runs a command with stdout/stderr to a log; throws with the log's tail on failure. `what` names the work
+// ("tokenizer training"). A tool ended by SIGINT or SIGTERM (Ctrl-C reaches the whole foreground process group, and
+// std::system ignores SIGINT in this process meanwhile), or a signal to this process while it waited, is an
+// interruption, not a failure: Interrupted.
 void run_tool(const std::string& cmd, const std::string& what) {
   const fs::path log = scratch("log");
   const int rc = std::system((cmd + " >" + shell_quote(log.string()) + " 2>&1").c_str());
+  const std::string tool = cmd.substr(0, cmd.find(' '));
+  int sig = 0;
+  if (rc != -1 && WIFSIGNALED(rc)) sig = WTERMSIG(rc);                 // the shell itself was killed
+  if (rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) > 128) sig = WEXITSTATUS(rc) - 128;  // the shell reports its child
+  if (sig == SIGINT || sig == SIGTERM) {
+    fs::remove(log);
+    request_interrupt(sig);
+    throw_if_interrupted("during " + what + " (" + tool + " stopped)");
+  }
   if (rc != 0) {
     std::ifstream in(log);
     std::stringstream ss;
@@ -51,10 +68,14 @@ void run_tool(const std::string& cmd, const std::string& what) {
     std::string tail = ss.str();
     if (tail.size() > 2000) tail = tail.substr(tail.size() - 2000);
     fs::remove(log);
-    throw std::runtime_error(what + " failed (" + cmd.substr(0, cmd.find(' ')) + " exit " + std::to_string(rc) +
-                             "): " + tail);
+    const std::string status = rc == -1             ? std::string("could not be started")
+                               : WIFEXITED(rc)       ? "exit " + std::to_string(WEXITSTATUS(rc))
+                               : WIFSIGNALED(rc)     ? "killed by " + signal_name(WTERMSIG(rc))
+                                                     : "status " + std::to_string(rc);
+    throw std::runtime_error(what + " failed (" + tool + " " + status + "): " + tail);
   }
   fs::remove(log);
+  throw_if_interrupted("during " + what);  // a SIGTERM to this process alone: the tool finished, stop here
 }
 
 void check_bytes(const std::vector<std::int32_t>& ids, const std::vector<std::int32_t>& bytes, std::size_t want) {

@@ -2,6 +2,10 @@
 #include "nanochat/data.hpp"
 #include "nanochat/finetune.hpp"
 #include "nanochat/pretrain.hpp"
+#include "child_process.hpp"
+#include "nanochat/checkpoint.hpp"
+#include "nanochat/token_cache.hpp"
+#include "nanochat/tokenizer.hpp"
 #include "synthetic_text.hpp"
 #include "tests/cli/run_cli.hpp"
 
@@ -37,7 +41,7 @@ std::string finetuning_text(std::size_t bytes) {
 }
 
 // Directories of their own per test process (CTest may run test cases in parallel).
-std::string unique_dir(const std::string& name) { return fresh_dir(name + "_" + std::to_string(::getpid())); }
+std::string unique_dir(const std::string& name) { return fresh_dir(name); }  // fresh_dir appends the process id
 
 struct Fixture {
   std::string root, pretrained, data;
@@ -65,6 +69,7 @@ const Fixture& fixture() {
     r.train.probe_every = 0;
     r.run_dir = (fs::path(root) / "pretrained").string();
     r.progress = false;
+    r.finetune_data = x.data;  // finetune_tokens.pt: the fine-tuning text, encoded with the run's tokenizer
     pretrain(r);
     x.pretrained = r.run_dir;
     return x;
@@ -183,7 +188,7 @@ TEST_CASE("a LoRA run: only adapters train, ΔW has rank at most r, files are wr
   fs::remove_all(dir);
 }
 
-TEST_CASE("a diverging lr reports diverged instead of throwing", "[nanochat][finetune]") {
+TEST_CASE("a diverging lr reports diverged instead of throwing, and the command exits 1", "[nanochat][finetune]") {
   const std::string dir = unique_dir("muonlab_ft_diverge");
   FinetuneRequest r = request("full", "adam", 1e35);
   r.config.lr_frac = 1.0;
@@ -199,6 +204,16 @@ TEST_CASE("a diverging lr reports diverged instead of throwing", "[nanochat][fin
   CHECK(j.at("diverged") == true);
   CHECK(j.at("final_ppl").is_null());  // JSON has no inf
   CHECK(std::isinf(finetune_summary_from_json(j).final_ppl));
+  CHECK(j.at("status") == "diverged");
+  CHECK_FALSE(fs::exists(fs::path(dir) / "checkpoint.pt"));  // the run has ended
+  // The command line: the summary with "—" for what was not measured, the reason on stderr, exit 1 (as pretrain).
+  const auto c = run_cli("finetune --method full --optimizer adam --lr 1e35 --lr-frac 1 --threads 1 --eval-tokens 1024 "
+                         "--quiet --from " + fixture().pretrained + " --data " + fixture().data);
+  INFO(c.out);
+  CHECK(c.code == 1);
+  CHECK(c.out.find("DIVERGED at step") != std::string::npos);
+  CHECK(c.out.find("-> \u2014") != std::string::npos);
+  CHECK(c.out.find("training diverged at step") != std::string::npos);
   fs::remove_all(dir);
 }
 
@@ -272,6 +287,187 @@ TEST_CASE("muonlab finetune from the command line", "[nanochat][finetune][cli]")
   bad("--lr -0.5" + common, "--lr must be >= 0");
   bad("--method lora --targets Q,gate" + common, "unknown LoRA target 'gate'");
   bad("--from /nonexistent/run", "no pretraining run");
+  const std::string unfinished = unique_dir("muonlab_ft_cli_unfinished");
+  bad("--resume --run-dir " + unfinished, "cannot resume");
+  bad("--resume --quiet", "--run-dir");
+  REQUIRE(run_cli("finetune --max-steps 4 --stop-after 1 --run-dir " + unfinished + common).code == 0);
+  bad("--max-steps 4 --run-dir " + unfinished + common, "--resume to continue it");
+  bad("--resume --run-dir " + unfinished + common, "drop --from");
+  const auto resumed = run_cli("finetune --resume --quiet --json --run-dir " + unfinished, "", false);
+  REQUIRE(resumed.code == 0);
+  CHECK(nlohmann::json::parse(resumed.out).at("start_step") == 1);
+  bad("--resume --run-dir " + unfinished, "finished");
+  fs::remove_all(unfinished);
+}
+
+TEST_CASE("the run's prepared fine-tuning tokens give exactly the run that its text gives", "[nanochat][finetune]") {
+  // The fixture's run encoded fixture().data into finetune_tokens.pt: without --data it is the default data.
+  FinetuneRequest by_text = request("lora", "adam", 1e-3);
+  by_text.config.max_steps = 4;
+  FinetuneRequest by_tokens = by_text;
+  by_tokens.config.data.clear();
+  const DocumentCache dc = load_document_cache(fixture().pretrained + "/finetune_tokens.pt");
+  CHECK(dc.source == fixture().data);
+  CHECK(dc.complete);
+  // Whole text; --max-bytes on a document boundary (after the 20th Q&A) and inside the next document (it is left
+  // out either way); another split seed.
+  const std::string text = read_text(fixture().data, 0);
+  std::size_t boundary = 0;
+  for (int k = 0; k < 20; ++k) boundary = text.find("\n\n", boundary) + 2;
+  for (const auto& [max_bytes, split_seed] : {std::pair<std::int64_t, std::uint64_t>{0, 0}, {std::int64_t(boundary), 0},
+                                              {std::int64_t(boundary) + 5, 0}, {0, 7}}) {
+    INFO("max_bytes " << max_bytes << ", split seed " << split_seed);
+    by_text.config.max_bytes = by_tokens.config.max_bytes = max_bytes;
+    by_text.config.split_seed = by_tokens.config.split_seed = split_seed;
+    by_text.config.batch_size = by_tokens.config.batch_size = max_bytes > 0 ? 2 : 8;
+    const FinetuneSummary a = finetune(by_text), b = finetune(by_tokens);
+    CHECK(b.data == fixture().pretrained + "/finetune_tokens.pt");
+    CHECK(a.train_split_tokens == b.train_split_tokens);
+    CHECK(a.val_tokens == b.val_tokens);
+    CHECK(a.pretrained_ppl == b.pretrained_ppl);
+    CHECK(a.final_ppl == b.final_ppl);
+    CHECK(a.l2_distance == b.l2_distance);
+  }
+}
+
+TEST_CASE("a run directory is all a machine needs to fine-tune: no texts, no tokenizer model, no SentencePiece",
+          "[nanochat][finetune]") {
+  // Prepared where the texts (and SentencePiece, when installed) are; pretrained from its tokens.
+  const std::string root = unique_dir("muonlab_ft_run_only");
+  const std::string pt_text = root + "/pretrain.txt", ft_text = root + "/finetune.txt";
+  std::ofstream(pt_text, std::ios::binary) << synthetic_text(120000);
+  std::ofstream(ft_text, std::ios::binary) << finetuning_text(40000);
+  PretrainRequest p;
+  apply_preset("tiny", p.model, p.train);
+  p.train.data = pt_text, p.train.threads = 1, p.train.probe_every = 0;
+  p.run_dir = root + "/run";
+  p.progress = false;
+  p.finetune_data = ft_text;
+  p.prepare_only = true;
+  pretrain(p);
+  p.prepare_only = false, p.resume = true;
+  pretrain(p);
+  FinetuneRequest r;
+  r.from = p.run_dir;
+  r.config.method = "lora", r.config.optimizer = "muon", r.config.lr = 0.02, r.config.lr_frac = 1.0;
+  r.config.threads = 1, r.config.eval_tokens = 1024, r.config.max_steps = 5, r.config.lora.rank = 4;
+  r.config.data = ft_text;
+  r.progress = false;
+  const FinetuneSummary here = finetune(r);
+
+  // "Another machine": the texts and the tokenizer model are gone, SentencePiece's tools are not on the PATH.
+  fs::remove(pt_text), fs::remove(ft_text), fs::remove(p.run_dir + "/tokenizer.model");
+  clear_finetune_cache();
+  const std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  ::setenv("PATH", (root + "/empty-bin").c_str(), 1);
+  CHECK_FALSE(have_sentencepiece());
+  r.config.data.clear();
+  FinetuneSummary there;
+  CHECK_NOTHROW(there = finetune(r));
+  CHECK(there.final_ppl == here.final_ppl);
+  CHECK(there.pretrained_bpb == here.pretrained_bpb);  // the forgetting split from tokens.pt
+  CHECK(there.l2_distance == here.l2_distance);
+  // And the command line, in a child process without SentencePiece.
+  const auto c = run_cli("finetune --from " + p.run_dir + " --method full --max-steps 2 --threads 1 "
+                         "--eval-tokens 1024 --quiet --json", "", false);
+  ::setenv("PATH", path.c_str(), 1);
+  REQUIRE(c.code == 0);
+  CHECK(nlohmann::json::parse(c.out).at("steps") == 2);
+  // A text to encode needs the tokenizer the run no longer has here: a clear message, exit 2.
+  const std::string other = root + "/other.txt";
+  std::ofstream(other) << finetuning_text(5000);
+  r.config.data = other;
+  clear_finetune_cache();
+  std::ifstream cfg(p.run_dir + "/config.json");
+  if (nlohmann::json::parse(cfg).at("tokenizer").at("kind") == "bytes") {
+    CHECK_NOTHROW(finetune(r));  // bytes need no model: any text can be encoded anywhere
+  } else {
+    try {
+      finetune(r);
+      FAIL("a text was encoded without the run's tokenizer");
+    } catch (const std::invalid_argument& e) {
+      CHECK(std::string(e.what()).find("tokenizer.model") != std::string::npos);
+    }
+  }
+  fs::remove_all(root);
+}
+
+TEST_CASE("a fine-tuning run stops, resumes bit for bit (LoRA dropout included), and keeps its time",
+          "[nanochat][finetune]") {
+  const std::string a = unique_dir("muonlab_ft_straight"), b = unique_dir("muonlab_ft_split");
+  FinetuneRequest r = request("lora", "muon", 0.02);
+  r.config.lr_frac = 1.0, r.config.max_steps = 8, r.config.eval_every = 2;
+  r.config.lora.dropout = 0.1;  // the dropout masks come from the generator the checkpoint saves
+  r.run_dir = a;
+  const FinetuneSummary straight = finetune(r);
+  r.run_dir = b;
+  r.stop_after = 3;
+  const FinetuneSummary stopped = finetune(r);
+  CHECK(stopped.status == "stopped");
+  CHECK(stopped.steps == 3);
+  CHECK(stopped.final_ppl != stopped.pretrained_ppl);  // measured at the stop
+  CHECK(std::isfinite(stopped.final_ppl));
+  CHECK(fs::exists(fs::path(b) / "checkpoint.pt"));
+  CHECK_FALSE(fs::exists(fs::path(b) / "summary.json"));
+  FinetuneRequest resume;
+  resume.run_dir = b;
+  resume.resume = true;
+  resume.progress = false;
+  const FinetuneSummary resumed = finetune(resume);
+  CHECK(resumed.start_step == 3);
+  CHECK(resumed.steps == 8);
+  CHECK(resumed.status == "finished");
+  CHECK(resumed.final_ppl == straight.final_ppl);
+  CHECK(resumed.final_bpb == straight.final_bpb);
+  CHECK(resumed.l2_distance == straight.l2_distance);
+  REQUIRE(resumed.updates.size() == straight.updates.size());
+  for (std::size_t i = 0; i < resumed.updates.size(); ++i)
+    CHECK(resumed.updates[i].norm_frobenius == straight.updates[i].norm_frobenius);
+  CHECK(resumed.elapsed_s >= stopped.elapsed_s);
+  CHECK_FALSE(fs::exists(fs::path(b) / "checkpoint.pt"));  // the run has ended
+  // metrics.csv: the straight run's rows (0, 2, 4, 6, 8) and the stop's own evaluation at step 3.
+  std::ifstream ma(fs::path(a) / "metrics.csv"), mb(fs::path(b) / "metrics.csv");
+  std::size_t la = 0, lb = 0;
+  for (std::string line; std::getline(ma, line);) ++la;
+  for (std::string line; std::getline(mb, line);) ++lb;
+  CHECK(la == 1 + 5);
+  CHECK(lb == la + 1);
+  fs::remove_all(a), fs::remove_all(b);
+}
+
+TEST_CASE("SIGTERM to muonlab finetune writes a checkpoint, exits 130 and names --resume", "[nanochat][finetune][cli]") {
+  const std::string dir = unique_dir("muonlab_ft_sigterm");
+  fs::remove_all(dir);
+  ChildProcess child({MUONLAB_BINARY, "finetune", "--from", fixture().pretrained, "--data", fixture().data,
+                      "--threads", "1", "--eval-tokens", "256", "--epochs", "100000", "--eval-every", "3",
+                      "--run-dir", dir},
+                     dir + ".log");
+  REQUIRE(child.started());
+  // Training is under way once metrics.csv has a row after step 0 (header, step 0, step 3).
+  const bool ready = child.wait_until([&] {
+    std::ifstream in(fs::path(dir) / "metrics.csv");
+    std::size_t n = 0;
+    for (std::string line; std::getline(in, line);) ++n;
+    return n >= 3;
+  }, 120);
+  INFO(child.output());
+  REQUIRE(ready);
+  child.signal(SIGTERM);
+  CHECK(child.wait() == 130);
+  const std::string out = child.output();
+  CHECK(out.find("interrupted by SIGTERM") != std::string::npos);
+  CHECK(out.find("muonlab finetune --run-dir " + dir + " --resume") != std::string::npos);
+  CHECK(out.find("internal error") == std::string::npos);
+  REQUIRE(fs::exists(fs::path(dir) / "checkpoint.pt"));
+  const std::int64_t step = load_model((fs::path(dir) / "checkpoint.pt").string()).step;
+  CHECK(step >= 3);  // the row of step 3 is written before step 3 trains; the signal may come right after it
+  const auto resumed = run_cli("finetune --resume --stop-after 1 --quiet --json --run-dir " + dir, "", false);
+  REQUIRE(resumed.code == 0);
+  const auto j = nlohmann::json::parse(resumed.out);
+  CHECK(j.at("start_step") == step);
+  CHECK(j.at("steps") == step + 1);
+  fs::remove_all(dir);
+  fs::remove(dir + ".log");
 }
 
 TEST_CASE("a fortune folder reads as scripts/prepare_data flattens it", "[nanochat][finetune][data]") {
