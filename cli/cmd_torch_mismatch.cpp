@@ -68,6 +68,9 @@ int run(MismatchArgs& a) {
 
   const std::string out_dir = o.out_dir.empty() ? "runs/mismatch-" + o.preset : o.out_dir;
   nanochat::MismatchSummary s;
+  // One scope for the whole sweep: a signal between two runs is kept for the next run's first step (which stops
+  // there) rather than cleared by that run's own scope.
+  nanochat::InterruptScope interrupts;
   try {
     s = a.merge.empty() ? nanochat::run_mismatch(o) : nanochat::merge_mismatch(a.merge, out_dir, o.progress);
   } catch (const nanochat::Interrupted& e) {

@@ -11,6 +11,8 @@ const ClaimList& all_claims() {
     add_toy_claims(v);
     add_polar_express_claims(v);
     add_budget_claims(v);
+    add_weight_decay_claims(v);
+    add_margin_claims(v);
     return v;
   }();
   return claims;

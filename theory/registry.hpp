@@ -22,5 +22,7 @@ void add_foundation_claims(ClaimList& out);  // theory/claims_foundation.cpp
 void add_toy_claims(ClaimList& out);         // theory/claims_toy.cpp, theory/claims_bias.cpp
 void add_polar_express_claims(ClaimList& out);  // theory/claims_polar_express.cpp
 void add_budget_claims(ClaimList& out);          // theory/claims_budget.cpp
+void add_weight_decay_claims(ClaimList& out);    // theory/claims_weight_decay.cpp (issue 19)
+void add_margin_claims(ClaimList& out);          // theory/claims_margin.cpp (issue 19)
 
 }  // namespace muonlab::theory

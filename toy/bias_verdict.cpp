@@ -7,6 +7,7 @@ namespace muonlab::toy {
 
 std::string candidate_label(const std::string& name) {
   if (name == "max" || name == "2" || name == "F") return "W*_" + name;
+  if (name == "max_wd" || name == "2_wd") return "W*_" + name.substr(0, name.size() - 3) + "(wd)";  // issue 19
   return name;
 }
 

@@ -41,9 +41,10 @@ inline std::string write_synthetic_text(const std::string& name, std::size_t byt
   return path.string();
 }
 
-/// A fresh empty directory under the temp directory.
+/// A fresh empty directory under the temp directory, named `name` and the process id: test processes that run at
+/// once (ctest -j, or another checkout's tests on the same machine) never share one.
 inline std::string fresh_dir(const std::string& name) {
-  const auto path = std::filesystem::temp_directory_path() / name;
+  const auto path = std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(path);
   std::filesystem::create_directories(path);
   return path.string();

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <numeric>
+#include <unistd.h>
 
 using namespace muonlab::nanochat;
 using namespace muonlab::testing;
@@ -16,7 +17,7 @@ TEST_CASE("read_text caps, sanitizes and rejects bad files", "[nanochat][data]")
   const std::string path = write_synthetic_text("muonlab_nano_read.txt", 5000);
   CHECK(read_text(path, 1000).size() == 1000);
   CHECK(read_text(path, 0).size() >= 5000);
-  const auto bad = std::filesystem::temp_directory_path() / "muonlab_nano_bad.txt";
+  const auto bad = std::filesystem::temp_directory_path() / ("muonlab_nano_bad_" + std::to_string(::getpid()) + ".txt");
   std::ofstream(bad, std::ios::binary) << std::string("ok \xff\xfe tail \xe2\x96", 13) << std::string(1, '\0');
   // Invalid UTF-8 bytes (and NUL) become '?', so every byte count downstream is exact; valid text is untouched.
   CHECK(read_text(bad.string(), 0) == "ok ?? tail ???");

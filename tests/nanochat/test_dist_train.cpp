@@ -107,6 +107,15 @@ int wait_exit(pid_t pid, std::chrono::seconds limit) {
   return -1;
 }
 
+// Removes a test's folder when the test case ends, passed or not.
+struct RemoveAtEnd {
+  std::string dir;
+  ~RemoveAtEnd() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+};
+
 const std::string& text_file() {
   static const std::string t = write_synthetic_text("muonlab_dist_text.txt", 200000);
   return t;
@@ -127,7 +136,8 @@ TEST_CASE("each rank takes its rows of the global batch", "[nanochat][dist_train
 }
 
 TEST_CASE("2 Gloo ranks and 1 process follow the same loss curve", "[nanochat][dist_train][cli]") {
-  const std::string root = fresh_dir("muonlab_dist_curve_" + std::to_string(::getpid()));
+  const std::string root = fresh_dir("muonlab_dist_curve_");
+  RemoveAtEnd cleanup{root};
   for (const std::string opt : {"muon", "adam"}) {
     INFO(opt);
     const std::string common = " --steps 30 --eval-every 1 --checkpoint-every 10 --optimizer " + opt;
@@ -166,7 +176,8 @@ TEST_CASE("2 Gloo ranks and 1 process follow the same loss curve", "[nanochat][d
 
 TEST_CASE("a killed rank stops the other within its timeout, and the run resumes on another number of ranks",
           "[nanochat][dist_train][cli]") {
-  const std::string root = fresh_dir("muonlab_dist_fault_" + std::to_string(::getpid()));
+  const std::string root = fresh_dir("muonlab_dist_fault_");
+  RemoveAtEnd cleanup{root};
   const std::string run = root + "/run";
   // Two ranks started as torchrun would (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT; rank 0 hosts the store).
   const int port = free_port();
@@ -225,7 +236,8 @@ TEST_CASE("a killed rank stops the other within its timeout, and the run resumes
 }
 
 TEST_CASE("a checkpoint of one process resumes on two ranks", "[nanochat][dist_train][cli]") {
-  const std::string root = fresh_dir("muonlab_dist_resume_" + std::to_string(::getpid()));
+  const std::string root = fresh_dir("muonlab_dist_resume_");
+  RemoveAtEnd cleanup{root};
   // 20 steps straight on one process vs 10 on one process + 10 on two ranks: the same curve to rounding.
   REQUIRE(run_cli(tiny(root + "/straight") + " --steps 20 --eval-every 1").code == 0);
   REQUIRE(run_cli(tiny(root + "/split") + " --steps 20 --eval-every 1 --stop-after 10").code == 0);
@@ -242,7 +254,8 @@ TEST_CASE("a checkpoint of one process resumes on two ranks", "[nanochat][dist_t
 }
 
 TEST_CASE("finetune on 2 Gloo ranks matches one process", "[nanochat][dist_train][cli]") {
-  const std::string root = fresh_dir("muonlab_dist_finetune_" + std::to_string(::getpid()));
+  const std::string root = fresh_dir("muonlab_dist_finetune_");
+  RemoveAtEnd cleanup{root};
   REQUIRE(run_cli(tiny(root + "/pre") + " --steps 10").code == 0);
   for (const std::string method : {"full", "lora"}) {
     INFO(method);
@@ -278,7 +291,8 @@ TEST_CASE("finetune on 2 Gloo ranks matches one process", "[nanochat][dist_train
 
 TEST_CASE("the launcher: a killed rank stops it and every other rank, nothing is left running",
           "[nanochat][dist_train][cli]") {
-  const std::string root = fresh_dir("muonlab_dist_launcher_" + std::to_string(::getpid()));
+  const std::string root = fresh_dir("muonlab_dist_launcher_");
+  RemoveAtEnd cleanup{root};
   const std::string log = root + "/launcher.log";
   const pid_t launcher = spawn_muonlab({"pretrain", "--preset", "tiny", "--tokenizer", "bytes", "--threads", "1",
                                         "--data", text_file(), "--run-dir", root + "/run", "--steps", "300",
@@ -310,7 +324,8 @@ TEST_CASE("the launcher: a killed rank stops it and every other rank, nothing is
 
 TEST_CASE("Ctrl-C under --nproc: every rank stops after the same step, rank 0 checkpoints, exit 130, and it resumes",
           "[nanochat][dist_train][cli]") {
-  const std::string root = fresh_dir("muonlab_dist_sigint_" + std::to_string(::getpid()));
+  const std::string root = fresh_dir("muonlab_dist_sigint_");
+  RemoveAtEnd cleanup{root};
   const std::string run = root + "/run";
   ChildProcess child({MUONLAB_BINARY, "pretrain", "--preset", "tiny", "--tokenizer", "bytes", "--threads", "1",
                       "--data", text_file(), "--run-dir", run, "--steps", "100000", "--dist-timeout", "20",

@@ -41,7 +41,7 @@ std::string finetuning_text(std::size_t bytes) {
 }
 
 // Directories of their own per test process (CTest may run test cases in parallel).
-std::string unique_dir(const std::string& name) { return fresh_dir(name + "_" + std::to_string(::getpid())); }
+std::string unique_dir(const std::string& name) { return fresh_dir(name); }  // fresh_dir appends the process id
 
 struct Fixture {
   std::string root, pretrained, data;
@@ -460,7 +460,7 @@ TEST_CASE("SIGTERM to muonlab finetune writes a checkpoint, exits 130 and names 
   CHECK(out.find("internal error") == std::string::npos);
   REQUIRE(fs::exists(fs::path(dir) / "checkpoint.pt"));
   const std::int64_t step = load_model((fs::path(dir) / "checkpoint.pt").string()).step;
-  CHECK(step >= 4);  // rows at steps 0 and 3 were written, and the step after the evaluation at 3 finished
+  CHECK(step >= 3);  // the row of step 3 is written before step 3 trains; the signal may come right after it
   const auto resumed = run_cli("finetune --resume --stop-after 1 --quiet --json --run-dir " + dir, "", false);
   REQUIRE(resumed.code == 0);
   const auto j = nlohmann::json::parse(resumed.out);

@@ -243,6 +243,15 @@ TEST_CASE("muonlab pretrain and spectrum --checkpoint/--compare from the command
   CHECK(ja.at("elapsed_s").get<double>() >= js.at("elapsed_s").get<double>());
   const auto again_text = run_cli("pretrain --resume --run-dir " + root + "/muon --quiet");
   CHECK(again_text.out.find("\u2014 tok/s") != std::string::npos);
+  // Progress lines (stderr, one per step here: 30 steps, not a terminal) name the step of their validation value.
+  const auto progress = run_cli("pretrain --optimizer muon --eval-every 10 --run-dir " + root + "/progress --preset tiny "
+                                "--threads 1 --finetune-data none --data " + text_file());
+  REQUIRE(progress.code == 0);
+  CHECK(progress.out.find("step     9/30 | loss ") != std::string::npos);
+  CHECK(progress.out.find("| val bpb ") != std::string::npos);
+  CHECK(progress.out.find(" (step 0) |") != std::string::npos);
+  CHECK(progress.out.find(" (step 10) |") != std::string::npos);
+  CHECK(progress.out.find(" (step 20) |") != std::string::npos);
 
   const auto c = run_cli("spectrum --checkpoint " + root + "/muon/model.pt --json", "", false);
   REQUIRE(c.code == 0);

@@ -114,7 +114,7 @@ void check_split_as_text(const DocumentCache& c, const Tokenizer& tok, const std
 
 TEST_CASE("fine-tuning tokens by documents split exactly as the text does, for any seed and byte cap",
           "[nanochat][data]") {
-  const std::string dir = fresh_dir("muonlab_doc_cache_" + std::to_string(::getpid()));
+  const std::string dir = fresh_dir("muonlab_doc_cache_");
   const std::string path = dir + "/text.txt";
   const std::string text = muonlab::testing::synthetic_text(30000, 5);
   std::ofstream(path, std::ios::binary) << text;
@@ -155,7 +155,7 @@ TEST_CASE("fine-tuning tokens by documents split exactly as the text does, for a
 }
 
 TEST_CASE("fine-tuning tokens reject corrupt files", "[nanochat][data]") {
-  const std::string dir = fresh_dir("muonlab_doc_cache_bad_" + std::to_string(::getpid()));
+  const std::string dir = fresh_dir("muonlab_doc_cache_bad_");
   const std::string path = dir + "/text.txt";
   std::ofstream(path, std::ios::binary) << muonlab::testing::synthetic_text(5000, 2);
   const DocumentCache c = encode_document_cache(*load_tokenizer("bytes"), path, 0);

@@ -108,7 +108,7 @@ std::vector<std::string> steps_of(const std::vector<std::vector<std::string>>& r
 
 TEST_CASE("the trainer evaluates at step 0, every K steps and at the end; train_loss is the mean since the last row",
           "[nanochat][trainer]") {
-  const std::string dir = fresh_dir("muonlab_trainer_rows_" + std::to_string(::getpid()));
+  const std::string dir = fresh_dir("muonlab_trainer_rows_");
   Quadratic q;
   Saved saved;
   TrainJob job = quadratic_job(q, saved, dir, 10);
@@ -146,8 +146,8 @@ TEST_CASE("the trainer evaluates at step 0, every K steps and at the end; train_
 
 TEST_CASE("a stop evaluates where it stops, and a resume continues bit for bit keeping the initial evaluation",
           "[nanochat][trainer]") {
-  const std::string a_dir = fresh_dir("muonlab_trainer_straight_" + std::to_string(::getpid()));
-  const std::string b_dir = fresh_dir("muonlab_trainer_split_" + std::to_string(::getpid()));
+  const std::string a_dir = fresh_dir("muonlab_trainer_straight_");
+  const std::string b_dir = fresh_dir("muonlab_trainer_split_");
   Quadratic a;
   Saved sa;
   const TrainResult ra = train(quadratic_job(a, sa, a_dir, 10), TrainerState{});
@@ -185,7 +185,7 @@ TEST_CASE("a stop evaluates where it stops, and a resume continues bit for bit k
 
 TEST_CASE("a non-finite loss ends the run before its update, and nothing is checkpointed after it",
           "[nanochat][trainer]") {
-  const std::string dir = fresh_dir("muonlab_trainer_diverge_" + std::to_string(::getpid()));
+  const std::string dir = fresh_dir("muonlab_trainer_diverge_");
   Quadratic q;
   Saved saved;
   TrainJob job = quadratic_job(q, saved, dir, 10);
@@ -206,13 +206,13 @@ TEST_CASE("a non-finite loss ends the run before its update, and nothing is chec
 
 TEST_CASE("SIGINT and SIGTERM stop after the step in flight, checkpoint, and name the command that resumes",
           "[nanochat][trainer]") {
-  const std::string a_dir = fresh_dir("muonlab_trainer_int_a_" + std::to_string(::getpid()));
+  const std::string a_dir = fresh_dir("muonlab_trainer_int_a_");
   Quadratic a;
   Saved sa;
   train(quadratic_job(a, sa, a_dir, 10), TrainerState{});
 
   for (int sig : {SIGINT, SIGTERM}) {
-    const std::string dir = fresh_dir("muonlab_trainer_int_" + std::to_string(sig) + "_" + std::to_string(::getpid()));
+    const std::string dir = fresh_dir("muonlab_trainer_int_" + std::to_string(sig));
     Quadratic q;
     Saved saved;
     TrainJob job = quadratic_job(q, saved, dir, 10);
@@ -271,7 +271,7 @@ TEST_CASE("values not measured are null in JSON and a dash in text; CSV rows are
   CHECK_FALSE(measured_from_json(j, "missing"));
   CHECK(*measured_from_json(j, "b") == 3.0);
 
-  const std::string dir = fresh_dir("muonlab_trainer_csv_" + std::to_string(::getpid()));
+  const std::string dir = fresh_dir("muonlab_trainer_csv_");
   const std::string path = dir + "/m.csv";
   std::ofstream(path) << "step,x\n0,a\n5,b\n10,c\ntorn";
   CHECK(keep_csv_rows(path, "step,x\n", 5, false) == "step,x\n0,a\n");
@@ -290,7 +290,7 @@ TEST_CASE("on 2 ranks the trainer follows one process, and the ranks stop or div
   // Two Gloo ranks as threads. Rank r's loss is the quadratic over rows 2r, 2r+1 of the 4×4 matrix (the mean over
   // its 8 entries): the mean over ranks is the one-process loss, the ranks' averaged gradient its gradient.
   torch::set_num_threads(1);
-  const std::string one_dir = fresh_dir("muonlab_trainer_dist_one_" + std::to_string(::getpid()));
+  const std::string one_dir = fresh_dir("muonlab_trainer_dist_one_");
   Quadratic one;
   Saved s_one;
   const TrainResult r_one = train(quadratic_job(one, s_one, one_dir, 10), TrainerState{});
@@ -304,7 +304,7 @@ TEST_CASE("on 2 ranks the trainer follows one process, and the ranks stop or div
   };
   auto run = [&](Twist twist, std::array<Rank, 2>& ranks, const std::string& tag) {
     for (auto& r : ranks) r.q = std::make_unique<Quadratic>();
-    const std::string dir = fresh_dir("muonlab_trainer_dist_" + tag + "_" + std::to_string(::getpid()));
+    const std::string dir = fresh_dir("muonlab_trainer_dist_" + tag + "_");
     InterruptScope outer;  // the ranks' scopes nest inside it (it alone clears and restores)
     run_ranks(2, [&](Comm& c) {
       Rank& me = ranks[std::size_t(c.rank())];
