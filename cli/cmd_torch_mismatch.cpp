@@ -1,13 +1,13 @@
 // muonlab mismatch: the optimizer-mismatch sweep of the paper's §3 (issue 8). Parsing and dispatch only; the work is
-// nanochat::run_mismatch (nanochat/mismatch.hpp), the tables nanochat/mismatch_tables.hpp.
+// experiments::run_mismatch (experiments/mismatch.hpp), the tables experiments/mismatch_tables.hpp.
 //
 // Exit codes: 0 the sweep is complete and every check holds; 1 complete and a check is violated (the numbers are in
 // OUT/summary.md either way); 3 not complete (--max-runs stopped it: rerun the same command to continue); 2 bad
 // input (options, an unusable pretrained run, a damaged results file, an OUT made with other settings).
 #include "cli/commands.hpp"
 #include "nanochat/interrupt.hpp"
-#include "nanochat/mismatch.hpp"
-#include "nanochat/mismatch_report.hpp"
+#include "experiments/mismatch.hpp"
+#include "experiments/mismatch_report.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -21,7 +21,7 @@ namespace {
 
 struct MismatchArgs {
   std::string preset = "cpu";
-  nanochat::MismatchOptions o;
+  experiments::MismatchOptions o;
   std::map<std::string, std::vector<double>> lrs;  // --lrs-OPT as parsed
   nanochat::FinetuneConfig size;                  // --max-steps … as parsed; applied over the preset when given
   std::vector<int> seeds;
@@ -38,13 +38,13 @@ bool given(const MismatchArgs& a, const std::string& name) {
 
 std::string grid_text(const std::vector<double>& grid) {
   std::string s;
-  for (double lr : grid) s += (s.empty() ? "" : ",") + nanochat::format_lr(lr);
+  for (double lr : grid) s += (s.empty() ? "" : ",") + experiments::format_lr(lr);
   return s;
 }
 
 int run(MismatchArgs& a) {
-  nanochat::MismatchOptions o = a.o;
-  nanochat::apply_mismatch_preset(a.preset, o);
+  experiments::MismatchOptions o = a.o;
+  experiments::apply_mismatch_preset(a.preset, o);
   if (given(a, "--max-steps")) o.finetune.max_steps = a.size.max_steps;
   if (given(a, "--max-bytes")) o.finetune.max_bytes = a.size.max_bytes;
   if (given(a, "--batch-size")) o.finetune.batch_size = a.size.batch_size;
@@ -63,30 +63,30 @@ int run(MismatchArgs& a) {
   for (const auto& [opt, grid] : a.lrs)
     if (given(a, "--lrs-" + opt)) o.lrs[opt] = grid;
   o.progress = !a.quiet;
-  if (!a.shard.empty()) nanochat::parse_shard(a.shard, o);
+  if (!a.shard.empty()) experiments::parse_shard(a.shard, o);
   if (!a.merge.empty() && !a.shard.empty()) throw std::invalid_argument("--merge and --shard exclude each other");
 
   const std::string out_dir = o.out_dir.empty() ? "runs/mismatch-" + o.preset : o.out_dir;
-  nanochat::MismatchSummary s;
+  experiments::MismatchSummary s;
   // One scope for the whole sweep: a signal between two runs is kept for the next run's first step (which stops
   // there) rather than cleared by that run's own scope.
   nanochat::InterruptScope interrupts;
   try {
-    s = a.merge.empty() ? nanochat::run_mismatch(o) : nanochat::merge_mismatch(a.merge, out_dir, o.progress);
+    s = a.merge.empty() ? experiments::run_mismatch(o) : experiments::merge_mismatch(a.merge, out_dir, o.progress);
   } catch (const nanochat::Interrupted& e) {
     // Every finished run is in results.jsonl, and a started pretraining resumes: the same command continues.
     fmt::print(stderr, "muonlab mismatch: {}; the finished runs are in {}/results.jsonl: run the same command to "
                "continue the sweep\n", e.what(),
-               o.shard_count > 0 ? nanochat::shard_dir(out_dir, o.shard_index, o.shard_count) : out_dir);
+               o.shard_count > 0 ? experiments::shard_dir(out_dir, o.shard_index, o.shard_count) : out_dir);
     return kInterrupted;
   }
   const int violated = s.analysis.count("violated");
   if (a.json) {
-    std::cout << nanochat::to_json(s).dump(2) << '\n';
+    std::cout << experiments::to_json(s).dump(2) << '\n';
   } else {
     fmt::print("muonlab mismatch ({} preset): {} of {} runs done{} | results in {}\n\n", o.preset, s.done, s.planned,
                s.complete ? "" : " — NOT complete: rerun the same command to continue", s.out_dir);
-    fmt::print("{}\n", nanochat::table1_markdown(s.analysis));
+    fmt::print("{}\n", experiments::table1_markdown(s.analysis));
     for (const auto& c : s.analysis.checks)
       fmt::print("{:<9} {:<28} {} (significant: {})\n", c.verdict, c.id, c.detail, c.significance);
     fmt::print("\n{} checks hold, {} violated; tables, geometry, distances and ranks in {}/summary.md\n",
@@ -101,7 +101,7 @@ int run(MismatchArgs& a) {
 
 Command add_mismatch(CLI::App& app) {
   auto a = std::make_shared<MismatchArgs>();
-  nanochat::MismatchOptions& o = a->o;
+  experiments::MismatchOptions& o = a->o;
   auto& opts = a->opts;
   CLI::App* sub = app.add_subcommand(
       "mismatch",
@@ -135,7 +135,7 @@ Command add_mismatch(CLI::App& app) {
     opts[name] = sub->add_option(name, a->lrs[opt],
                                  fmt::format("lr grid of {} (base lr; peak = lr × 0.02), comma-separated (default "
                                              "by preset; cpu: {})",
-                                             opt, grid_text(nanochat::default_lr_grid("cpu", opt))))
+                                             opt, grid_text(experiments::default_lr_grid("cpu", opt))))
                      ->delimiter(',');
   }
   opts["--seeds"] = sub->add_option("--seeds", a->seeds, "Seeds, comma-separated (default 1,2,3)")->delimiter(',');

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes a synthetic results folder in the formats `muonlab pretrain` and `muonlab mismatch` write (see
-nanochat/pretrain.cpp, probes.cpp, finetune.cpp, mismatch_report.cpp, mismatch_tables.cpp), so the LibTorch
+nanochat/pretrain.cpp, probes.cpp, finetune.cpp, experiments/mismatch_report.cpp, mismatch_tables.cpp), so the LibTorch
 notebooks' plotting code is tested on a machine without LibTorch. The numbers are made up (deterministic): they only
 exercise the drawing, including its awkward cases: a diverged learning rate, a best lr at the grid's edge, a
 trajectory with a spike, NaN gaps, four optimizers and a rank study.

@@ -9,8 +9,8 @@
 //   4. trajectories (--trajectories): the best run of every curve again, seed = the first seed, with evaluations
 //      every few steps, into OUT/trajectories/PRETRAIN-METHOD-OPTIMIZER/ (metrics.csv: the paper's Figure 3).
 //
-// Every finished run is appended to OUT/results.jsonl at once (nanochat/mismatch_results.hpp) and every table is
-// rewritten atomically (nanochat/mismatch_report.hpp), so an interrupted sweep loses at most the run in progress;
+// Every finished run is appended to OUT/results.jsonl at once (experiments/mismatch_results.hpp) and every table is
+// rewritten atomically (experiments/mismatch_report.hpp), so an interrupted sweep loses at most the run in progress;
 // a restart skips the keys already in the file. OUT/sweep.json records the settings that make results comparable
 // (fine-tuning size, data, the pretrained runs); a restart with different ones is refused (std::invalid_argument)
 // rather than mixing two experiments. Grids, seeds, optimizers and ranks may grow between restarts.
@@ -27,7 +27,7 @@
 #pragma once
 
 #include "nanochat/finetune.hpp"
-#include "nanochat/mismatch_tables.hpp"
+#include "experiments/mismatch_tables.hpp"
 #include "nanochat/pretrain.hpp"
 
 #include <cstdint>
@@ -36,7 +36,8 @@
 #include <string>
 #include <vector>
 
-namespace muonlab::nanochat {
+namespace muonlab::experiments {
+using namespace nanochat;  // built on the model library: FinetuneConfig, PretrainRequest, run directories, ...
 
 struct MismatchOptions {
   std::string preset = "cpu";       // tiny | cpu | gpu: the pretrained models and the fine-tuning size
@@ -102,4 +103,4 @@ MismatchSummary merge_mismatch(const std::vector<std::string>& dirs, const std::
 /// directory made with other settings throw std::invalid_argument.
 MismatchSummary run_mismatch(const MismatchOptions& options, const MismatchRunners& runners = {});
 
-}  // namespace muonlab::nanochat
+}  // namespace muonlab::experiments

@@ -1,8 +1,8 @@
-// Sharded sweeps (nanochat/mismatch.hpp): the shard folders and their merge into one sweep's results and tables.
+// Sharded sweeps (experiments/mismatch.hpp): the shard folders and their merge into one sweep's results and tables.
 #include "nanochat/checkpoint.hpp"
-#include "nanochat/mismatch.hpp"
-#include "nanochat/mismatch_report.hpp"
-#include "nanochat/mismatch_results.hpp"
+#include "experiments/mismatch.hpp"
+#include "experiments/mismatch_report.hpp"
+#include "experiments/mismatch_results.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -15,7 +15,8 @@
 #include <set>
 #include <stdexcept>
 
-namespace muonlab::nanochat {
+namespace muonlab::experiments {
+using namespace nanochat;  // built on the model library: FinetuneConfig, PretrainRequest, run directories, ...
 namespace fs = std::filesystem;
 
 void parse_shard(const std::string& text, MismatchOptions& o) {
@@ -177,4 +178,4 @@ MismatchSummary merge_mismatch(const std::vector<std::string>& dirs, const std::
   return sum;
 }
 
-}  // namespace muonlab::nanochat
+}  // namespace muonlab::experiments

@@ -1,4 +1,4 @@
-#include "nanochat/mismatch_results.hpp"
+#include "experiments/mismatch_results.hpp"
 
 #include "nanochat/checkpoint.hpp"
 
@@ -16,7 +16,8 @@
 #include <stdexcept>
 #include <unistd.h>
 
-namespace muonlab::nanochat {
+namespace muonlab::experiments {
+using namespace nanochat;  // built on the model library: FinetuneConfig, PretrainRequest, run directories, ...
 
 std::string format_lr(double lr) { return fmt::format("{:.9g}", lr); }
 
@@ -166,4 +167,4 @@ void rewrite_results(const std::string& path, const std::vector<SweepRecord>& re
   write_text_atomic(path, text);
 }
 
-}  // namespace muonlab::nanochat
+}  // namespace muonlab::experiments

@@ -1,11 +1,11 @@
-// The optimizer-mismatch sweep (nanochat/mismatch*.hpp, cli/cmd_torch_mismatch.cpp): the tables and checks on
+// The optimizer-mismatch sweep (experiments/mismatch*.hpp, cli/cmd_torch_mismatch.cpp): the tables and checks on
 // hand-made summaries whose answers are worked out below, the results file's damage policy, resuming (with stand-in
 // runners, so no training), and the tiny preset end to end through the command line.
-#include "nanochat/mismatch.hpp"
-#include "nanochat/mismatch_report.hpp"
-#include "nanochat/mismatch_results.hpp"
-#include "nanochat/mismatch_tables.hpp"
-#include "synthetic_text.hpp"
+#include "experiments/mismatch.hpp"
+#include "experiments/mismatch_report.hpp"
+#include "experiments/mismatch_results.hpp"
+#include "experiments/mismatch_tables.hpp"
+#include "tests/nanochat/synthetic_text.hpp"
 #include "tests/cli/run_cli.hpp"
 
 #include <catch2/catch.hpp>
@@ -19,6 +19,7 @@
 #include <sstream>
 
 using namespace muonlab::nanochat;
+using namespace muonlab::experiments;
 using namespace muonlab::testing;
 namespace fs = std::filesystem;
 

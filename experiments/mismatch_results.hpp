@@ -1,4 +1,4 @@
-// The optimizer-mismatch sweep's results file (nanochat/mismatch.hpp): one JSON line per finished fine-tuning run,
+// The optimizer-mismatch sweep's results file (experiments/mismatch.hpp): one JSON line per finished fine-tuning run,
 //
 //   {"key": {"pretrain": "adam", "method": "full", "optimizer": "muon", "lr": 0.5, "seed": 2, "rank": 0},
 //    "n_embd": 128, "summary": {… to_json(FinetuneSummary) …}}
@@ -22,7 +22,8 @@
 #include <string>
 #include <vector>
 
-namespace muonlab::nanochat {
+namespace muonlab::experiments {
+using namespace nanochat;  // built on the model library: FinetuneConfig, PretrainRequest, run directories, ...
 
 /// One point of the sweep.
 struct SweepKey {
@@ -63,4 +64,4 @@ void append_result(const std::string& path, const SweepRecord& r);
 /// Rewrites the file atomically with exactly these records (after a torn tail was dropped).
 void rewrite_results(const std::string& path, const std::vector<SweepRecord>& records);
 
-}  // namespace muonlab::nanochat
+}  // namespace muonlab::experiments

@@ -1,4 +1,4 @@
-#include "nanochat/mismatch_report.hpp"
+#include "experiments/mismatch_report.hpp"
 
 #include "nanochat/checkpoint.hpp"
 
@@ -8,7 +8,8 @@
 #include <filesystem>
 #include <map>
 
-namespace muonlab::nanochat {
+namespace muonlab::experiments {
+using namespace nanochat;  // built on the model library: FinetuneConfig, PretrainRequest, run directories, ...
 namespace {
 
 // CSV number: empty when undefined, "inf" when diverged, else 6 significant digits.
@@ -199,4 +200,4 @@ void write_mismatch_outputs(const std::string& dir, const MismatchAnalysis& a, c
   write_text_atomic((d / "summary.md").string(), summary_markdown(a, settings, progress));
 }
 
-}  // namespace muonlab::nanochat
+}  // namespace muonlab::experiments

@@ -21,7 +21,7 @@
 // beside them, never hidden.
 #pragma once
 
-#include "nanochat/mismatch_results.hpp"
+#include "experiments/mismatch_results.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -32,7 +32,8 @@
 #include <tuple>
 #include <vector>
 
-namespace muonlab::nanochat {
+namespace muonlab::experiments {
+using namespace nanochat;  // built on the model library: FinetuneConfig, PretrainRequest, run directories, ...
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -155,4 +156,4 @@ double best_lr_of(const MismatchAnalysis& a, const Cell& cell);
 nlohmann::json to_json(const SeedStats& s);
 nlohmann::json to_json(const MismatchAnalysis& a);
 
-}  // namespace muonlab::nanochat
+}  // namespace muonlab::experiments

@@ -1,4 +1,4 @@
-// The optimizer-mismatch sweep's output files, rendered from a MismatchAnalysis (nanochat/mismatch_tables.hpp):
+// The optimizer-mismatch sweep's output files, rendered from a MismatchAnalysis (experiments/mismatch_tables.hpp):
 //
 //   table1.csv, table1.md   Table 1: best PPL ratio ± std per pretrained model × method, gap to the matched
 //                           optimizer, the paper's values beside them
@@ -10,13 +10,14 @@
 // In CSV an undefined number is an empty field and a diverged mean is "inf".
 #pragma once
 
-#include "nanochat/mismatch_tables.hpp"
+#include "experiments/mismatch_tables.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <string>
 
-namespace muonlab::nanochat {
+namespace muonlab::experiments {
+using namespace nanochat;  // built on the model library: FinetuneConfig, PretrainRequest, run directories, ...
 
 std::string table1_csv(const MismatchAnalysis& a);
 std::string table1_markdown(const MismatchAnalysis& a);
@@ -33,4 +34,4 @@ std::string summary_markdown(const MismatchAnalysis& a, const nlohmann::json& se
 void write_mismatch_outputs(const std::string& dir, const MismatchAnalysis& a, const nlohmann::json& settings,
                             const std::string& progress);
 
-}  // namespace muonlab::nanochat
+}  // namespace muonlab::experiments

@@ -1,4 +1,4 @@
-#include "nanochat/mismatch_tables.hpp"
+#include "experiments/mismatch_tables.hpp"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,8 @@
 #include <map>
 #include <stdexcept>
 
-namespace muonlab::nanochat {
+namespace muonlab::experiments {
+using namespace nanochat;  // built on the model library: FinetuneConfig, PretrainRequest, run directories, ...
 
 // ---- statistics ------------------------------------------------------------------------------------------------
 
@@ -486,4 +487,4 @@ nlohmann::json to_json(const MismatchAnalysis& a) {
   return j;
 }
 
-}  // namespace muonlab::nanochat
+}  // namespace muonlab::experiments

@@ -1,7 +1,7 @@
-#include "nanochat/mismatch.hpp"
+#include "experiments/mismatch.hpp"
 
 #include "nanochat/checkpoint.hpp"
-#include "nanochat/mismatch_report.hpp"
+#include "experiments/mismatch_report.hpp"
 
 #include <fmt/format.h>
 
@@ -13,7 +13,8 @@
 #include <set>
 #include <stdexcept>
 
-namespace muonlab::nanochat {
+namespace muonlab::experiments {
+using namespace nanochat;  // built on the model library: FinetuneConfig, PretrainRequest, run directories, ...
 namespace fs = std::filesystem;
 
 namespace {
@@ -500,4 +501,4 @@ MismatchSummary run_mismatch(const MismatchOptions& options, const MismatchRunne
   return sum;
 }
 
-}  // namespace muonlab::nanochat
+}  // namespace muonlab::experiments
