@@ -1,4 +1,5 @@
 #include "cli/cli_common.hpp"
+#include "spectral/atomic_file.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -17,18 +18,7 @@ void write_file_atomic(const std::string& path, const std::string& content) {
     std::cout << content;
     return;
   }
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  if (target.has_parent_path()) fs::create_directories(target.parent_path());
-  const fs::path tmp = target.string() + ".tmp." + std::to_string(std::random_device{}());
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out) throw std::runtime_error("cannot write '" + tmp.string() + "'");
-    out << content;
-    out.flush();
-    if (!out) throw std::runtime_error("write to '" + tmp.string() + "' failed");
-  }
-  fs::rename(tmp, target);
+  spectral::write_text_atomic(path, content);
 }
 
 CLI::Validator digits_validator() {

@@ -1,6 +1,7 @@
 #include "experiments/mismatch.hpp"
 
 #include "nanochat/checkpoint.hpp"
+#include "nanochat/trainer.hpp"  // format_duration
 #include "experiments/mismatch_report.hpp"
 
 #include <fmt/format.h>
@@ -21,12 +22,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-std::string format_duration(double s) {
-  if (!(s >= 0) || s > 1e7) return "?";
-  const long t = long(s + 0.5);
-  return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, (t / 60) % 60) : fmt::format("{}m{:02}s", t / 60, t % 60);
-}
 
 bool is_one_of(const std::string& v, std::initializer_list<const char*> set) {
   for (const char* s : set)

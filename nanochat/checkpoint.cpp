@@ -11,9 +11,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string temp_name(const fs::path& target) {
-  return target.string() + ".tmp." + std::to_string(std::random_device{}());
-}
+std::string temp_name(const fs::path& target) { return spectral::atomic_temp_name(target); }
 
 void write_common(torch::serialize::OutputArchive& ar, GPT& model, std::int64_t step, const nlohmann::json& config) {
   ar.write("config", c10::IValue(config.dump()));
@@ -37,20 +35,6 @@ void save_archive_atomic(torch::serialize::OutputArchive& ar, const std::string&
   if (target.has_parent_path()) fs::create_directories(target.parent_path());
   const std::string tmp = temp_name(target);
   ar.save_to(tmp);
-  fs::rename(tmp, target);
-}
-
-void write_text_atomic(const std::string& path, const std::string& content) {
-  const fs::path target(path);
-  if (target.has_parent_path()) fs::create_directories(target.parent_path());
-  const std::string tmp = temp_name(target);
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out) throw std::runtime_error("cannot write '" + tmp + "'");
-    out << content;
-    out.flush();
-    if (!out) throw std::runtime_error("write to '" + tmp + "' failed");
-  }
   fs::rename(tmp, target);
 }
 

@@ -7,6 +7,7 @@
 
 #include "nanochat/model.hpp"
 #include "nanochat/optim.hpp"
+#include "spectral/atomic_file.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -19,7 +20,8 @@
 namespace muonlab::nanochat {
 
 /// Writes `content` to `path` atomically.
-void write_text_atomic(const std::string& path, const std::string& content);
+// Atomic text files (spectral/atomic_file.hpp, shared with the CLI).
+using spectral::write_text_atomic;
 /// Saves a torch archive to `path` atomically.
 void save_archive_atomic(torch::serialize::OutputArchive& ar, const std::string& path);
 

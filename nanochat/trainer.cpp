@@ -38,6 +38,12 @@ Measured finite_or_none(double v) { return std::isfinite(v) ? Measured(v) : std:
 
 // ---- trainer state ----------------------------------------------------------------------------------------------
 
+std::string format_duration(double s) {
+  if (!(s >= 0) || s > 1e7) return "?";
+  const long t = long(s + 0.5);
+  return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, (t / 60) % 60) : fmt::format("{}m{:02}s", t / 60, t % 60);
+}
+
 namespace {
 
 nlohmann::json eval_json(const std::optional<Evaluation>& e) {
@@ -114,13 +120,6 @@ std::string keep_csv_rows(const std::string& path, const std::string& header, st
 }
 
 namespace {
-
-// "1m05s" / "2h03m" ("?" when out of range).
-std::string format_duration(double s) {
-  if (!(s >= 0) || s > 1e7) return "?";
-  const long t = long(s + 0.5);
-  return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, (t / 60) % 60) : fmt::format("{}m{:02}s", t / 60, t % 60);
-}
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }

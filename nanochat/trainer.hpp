@@ -143,6 +143,9 @@ struct TrainResult {
 /// Throws Interrupted after checkpointing on SIGINT/SIGTERM.
 TrainResult train(const TrainJob& job, TrainerState state);
 
+// A duration for progress lines: "1m05s", "2h03m" ("?" when negative, NaN or beyond 10^7 s).
+std::string format_duration(double seconds);
+
 /// The rows of a CSV file (header first) whose first field, a step, is below `step`, or equal to it when
 /// `keep_equal`; the header alone (`header`) when the file is missing or has another header.
 std::string keep_csv_rows(const std::string& path, const std::string& header, std::int64_t step, bool keep_equal);
