@@ -1,5 +1,5 @@
 // Shared pieces of the muonlab command line: exit codes, command registration, output helpers.
-#pragma once
+#pragma once  // Tested by tests/cli/test_cmd_spectrum.cpp ("spectrum: bad input exits 2 with a clear message")
 
 #include <CLI/CLI.hpp>
 

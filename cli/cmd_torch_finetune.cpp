@@ -1,5 +1,6 @@
 // muonlab finetune: fine-tunes a pretrained NanoChat, Full or LoRA, with a Muon-family or Adam rule (REFERENCE §5,
 // paper §3). Parsing and dispatch only; the work is nanochat::finetune.
+// Tested by tests/nanochat/test_finetune.cpp ("muonlab finetune from the command line")
 #include "cli/commands.hpp"
 #include "nanochat/dist_train.hpp"
 #include "nanochat/finetune.hpp"

@@ -1,5 +1,6 @@
 // muonlab pretrain: pretrains a compact NanoChat with Muon or Adam (REFERENCE §5). Parsing and dispatch only;
 // the work is nanochat::pretrain.
+// Tested by tests/nanochat/test_pretrain.cpp ("muonlab pretrain and spectrum --checkpoint/--compare from the command line")
 #include "cli/commands.hpp"
 #include "nanochat/dist_train.hpp"
 #include "nanochat/interrupt.hpp"

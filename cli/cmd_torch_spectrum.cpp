@@ -6,6 +6,7 @@
 // `spectrum` subcommand (matrix CSV input) and calls add_torch_spectrum_options / run_torch_spectrum from here; in
 // the torch-only build (no MUONLAB_HAVE_THEORY) this file also defines the subcommand itself, with only these
 // options. So the torch options are written once and behave the same in both builds.
+// Tested by tests/nanochat/test_pretrain.cpp ("muonlab pretrain and spectrum --checkpoint/--compare from the command line")
 #include "cli/commands.hpp"
 #include "nanochat/probes.hpp"
 

@@ -1,5 +1,5 @@
 // The list of subcommands. Each lives in its own cli/cmd_<verb>.cpp and only parses and dispatches.
-#pragma once
+#pragma once  // Tested by tests/cli/test_cmd_spectrum.cpp ("--help and --version exit 0")
 
 #include "cli/cli_common.hpp"
 

@@ -1,4 +1,5 @@
 // The muonlab executable: parses the command line, dispatches to one subcommand, maps errors to exit codes.
+// Tested by tests/cli/test_cmd_spectrum.cpp ("--help and --version exit 0")
 #include "cli/cli_common.hpp"
 #include "cli/commands.hpp"
 #include "muonlab_version.hpp"

@@ -12,7 +12,7 @@
 //   - any other line that is not a result (malformed JSON, a missing field, a bad value) is an error: the reader
 //     throws std::invalid_argument naming the file and line (CLI exit 2). A sweep never guesses about its own data;
 //   - a key that appears twice keeps its first line, with a warning.
-#pragma once
+#pragma once  // Tested by tests/nanochat/test_mismatch.cpp ("results file: round trip, torn last line, damaged line, duplicates")
 
 #include "nanochat/finetune.hpp"
 

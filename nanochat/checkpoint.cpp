@@ -129,9 +129,20 @@ RestoredCheckpoint restore_checkpoint(const std::string& path, GPT& model, Model
   try {
     // Module::load may swap in CPU storage: put the weights back on the model's device before the optimizer state.
     const torch::Device device = model->parameters().front().device();
+    // Module::load replaces each parameter by the stored tensor whatever its shape: a checkpoint of another model
+    // size would be taken silently. Compare the shapes.
+    std::map<std::string, std::vector<std::int64_t>> shapes;
+    for (const auto& p : model->named_parameters()) shapes[p.key()] = p.value().sizes().vec();
     torch::serialize::InputArchive weights;
     ar.read("model", weights);
     model->load(weights);
+    for (const auto& p : model->named_parameters()) {
+      const std::vector<std::int64_t>& want = shapes[p.key()];
+      if (p.value().sizes().vec() != want)
+        throw std::invalid_argument("checkpoint '" + path + "' does not fit this run: " + p.key() + " is " +
+                                    c10::str(p.value().sizes()) + " there, " + c10::str(c10::IntArrayRef(want)) +
+                                    " here");
+    }
     model->to(device);
     torch::serialize::InputArchive st;
     ar.read("optimizer", st);

@@ -1,6 +1,6 @@
 // The device a run computes on: CUDA availability, synchronization and the caching allocator's memory statistics.
 // Compiled with CUDA headers when LibTorch has CUDA (MUONLAB_TORCH_CUDA); elsewhere the CUDA parts report nothing.
-#pragma once
+#pragma once  // Tested by tests/nanochat/test_pretrain.cpp ("tiny pretraining learns, writes its run directory and reloads")
 
 #include <torch/torch.h>
 

@@ -1,6 +1,6 @@
 // Evaluation of a model on fixed validation windows, shared by pretraining and fine-tuning: the summed next-token
 // negative log-likelihood, exact bits per byte (the pretraining metric) and perplexity (the fine-tuning metric).
-#pragma once
+#pragma once  // Tested by tests/nanochat/test_pretrain.cpp ("tiny pretraining learns, writes its run directory and reloads")
 
 #include "nanochat/data.hpp"
 #include "nanochat/model.hpp"

@@ -2,7 +2,7 @@
 // or when a tool it waits for returns), where the trainer writes a checkpoint and throws Interrupted; a second one
 // quits at once (exit 130, nothing saved). The CLI prints Interrupted's message, which says what was saved and how to
 // continue (`--resume`), and exits 130 (128 + SIGINT), for SIGTERM as well.
-#pragma once
+#pragma once  // Tested by tests/nanochat/test_trainer.cpp ("SIGINT and SIGTERM stop after the step in flight, checkpoint, and name the command that resumes")
 
 #include <stdexcept>
 #include <string>

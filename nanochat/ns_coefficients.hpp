@@ -3,7 +3,7 @@
 // Header-only and std-only so the LibTorch build needs nothing compiled from spectral/: the numbers come from
 // spectral/ns_tables.hpp, the same header spectral::named_schedule reads ("ns5", "pe5", "pe-paper");
 // tests/nanochat/test_torch_vs_eigen.cpp (full build) also checks the two schedules agree entry by entry.
-#pragma once
+#pragma once  // Tested by tests/nanochat/test_optim.cpp ("Newton-Schulz acts on singular values by the schedule's scalar map")
 
 #include "spectral/ns_tables.hpp"
 

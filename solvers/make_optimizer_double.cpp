@@ -1,4 +1,5 @@
 // make_optimizer<double> and the optimizer classes at double precision (products through BLAS).
+// Tested by tests/solvers/test_make_optimizer.cpp ("every optimizer: state()/set_state() and clone() continue bit-identically; g is untouched")
 #include "solvers/make_optimizer_impl.hpp"
 
 namespace muonlab::solvers {

@@ -1,5 +1,5 @@
 // The body of make_optimizer<S>, included only by the make_optimizer_<scalar>.cpp files that instantiate it.
-#pragma once
+#pragma once  // Tested by tests/solvers/test_make_optimizer.cpp ("make_optimizer: spec errors say what is accepted")
 
 #include "solvers/adam.hpp"
 #include "solvers/adamuon.hpp"

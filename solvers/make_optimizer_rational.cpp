@@ -1,4 +1,5 @@
 // make_optimizer<Rational>: the field-only optimizers (GD, SignGD) in exact arithmetic; the rest need square roots.
+// Tested by tests/solvers/test_make_optimizer.cpp ("make_optimizer: spec errors say what is accepted")
 #include "solvers/make_optimizer_impl.hpp"
 
 namespace muonlab::solvers {

@@ -1,5 +1,6 @@
 // make_optimizer<Real> and the optimizer classes at MPFR precision (the heavy multiprecision instantiations live
 // here, once).
+// Tested by tests/solvers/test_make_optimizer.cpp ("every optimizer: state()/set_state() and clone() continue bit-identically; g is untouched")
 #include "solvers/make_optimizer_impl.hpp"
 
 namespace muonlab::solvers {

@@ -14,7 +14,7 @@
 // because γ(W) ≤ Σ μ_p ⟨A_p, W⟩ = ⟨M(μ), W⟩ ≤ ‖M(μ)‖_{N*} ‖W‖_N. The dual norms: max ↔ entry-wise ℓ1, Frobenius ↔
 // Frobenius, spectral ↔ nuclear. A solver returns a W and a μ; the bracket [lower, upper] it proves is computed
 // here, independently of how the solver found them.
-#pragma once
+#pragma once  // Tested by tests/solvers/test_margin_lp.cpp ("max_norm_margin: exact optimum and LP-dual certificate")
 
 #include "spectral/eigen_support.hpp"
 #include "spectral/errors.hpp"

@@ -2,7 +2,7 @@
 //
 // An optimizer is an update policy: it owns its hyper-parameters (stored as the Scalar type, so 0.9 is exactly 9/10 in
 // rationals) and a per-run state (moments, step count). `step` never modifies the caller's gradient.
-#pragma once
+#pragma once  // Tested by tests/solvers/test_make_optimizer.cpp ("every optimizer: state errors and shape changes are InputErrors")
 
 #include "spectral/eigen_support.hpp"
 

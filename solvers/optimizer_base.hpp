@@ -4,7 +4,7 @@
 // Each concrete optimizer writes one const function `compute(g)` that returns the update direction together with
 // the state the step would leave behind; `step` commits it and `peek_direction` discards it, so the two can never
 // disagree.
-#pragma once
+#pragma once  // Tested by tests/properties/test_hardening.cpp ("NaN/Inf in the gradient, the parameter or the step size is an InputError that changes nothing")
 
 #include "solvers/ipow.hpp"
 #include "solvers/optimizer.hpp"

@@ -1,6 +1,6 @@
 // muonlab::solvers — the optimizers as update rules on Eigen matrices of any scalar, and step-size schedules.
 // Most callers need only make_optimizer<S>(spec) and make_step_size<S>(spec); docs/optimizers.md has the tables.
-#pragma once
+#pragma once  // Tested by tests/solvers/test_make_optimizer.cpp ("make_optimizer: spec errors say what is accepted")
 
 #include "solvers/adam.hpp"
 #include "solvers/adamuon.hpp"

@@ -1,5 +1,5 @@
 // The error types of muonlab. See docs/conventions.md for how each maps to an exit code.
-#pragma once
+#pragma once  // Tested by tests/spectral/test_scalar.cpp ("parse_scalar: anything that is not a finite number is an InputError")
 
 #include <stdexcept>
 #include <string>

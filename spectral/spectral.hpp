@@ -1,6 +1,6 @@
 // muonlab::spectral — the foundation layer: number types and the precision value, norms, SVD and polar factor at
 // any precision, Newton–Schulz with any schedule, stable rank and SVD entropy, and matrix file I/O.
-#pragma once
+#pragma once  // Tested by tests/spectral/test_norms.cpp ("norms on a known matrix")
 
 #include "spectral/eigen_support.hpp"
 #include "spectral/errors.hpp"

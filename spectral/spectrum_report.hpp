@@ -1,5 +1,5 @@
 // Everything `muonlab spectrum` reports about one matrix, computed at double or at the working precision.
-#pragma once
+#pragma once  // Tested by tests/properties/test_spectrum_scaling_props.cpp ("stable rank and SVD entropy are invariant under scaling by 2^k")
 
 #include "spectral/eigen_support.hpp"
 

@@ -1,6 +1,6 @@
 // Checks shared by the toy claims (claims_toy.cpp, claims_bias.cpp): one optimizer run compared with the
 // closed form, and the independent minimality checks. Instantiated in claims_toy_checks.cpp.
-#pragma once
+#pragma once  // Tested by tests/theory/test_claims_toy.cpp ("the checks detect the wrong optimizer and the wrong candidate")
 
 #include "spectral/precision.hpp"
 #include "spectral/random.hpp"

@@ -1,4 +1,4 @@
-// muonlab lora and muonlab budget: output contract and bad input (exit 2).
+// muonlab lora: output contract and bad input (exit 2). muonlab budget: test_cmd_budget.cpp.
 #include "run_cli.hpp"
 
 #include <catch2/catch.hpp>
@@ -32,22 +32,4 @@ TEST_CASE("muonlab lora on a given adapter, and its bad input", "[cli][lora]") {
   CHECK(run_cli("lora --a " + a.path() + " --z 1,2 --r0 1").code == 2);    // shape
   CHECK(run_cli("lora --a " + a.path() + " --z 1,2,3").code == 2);          // missing --r0
   CHECK(run_cli("lora --sharpness --rank 0").code == 2);
-}
-
-TEST_CASE("muonlab budget: curves, solvers, k samples and bad input", "[cli][budget]") {
-  const auto r = run_cli("budget --z 1,-2,3 --r0 2,-1 --points 5 --solve --digits 30 --json", "", false);
-  REQUIRE(r.code == 0);
-  const auto j = nlohmann::json::parse(r.out);
-  CHECK(j["thresholds"]["rho_max"].get<double>() == Approx(1.0 / 3).epsilon(1e-14));
-  for (const auto& row : j["rows"]) CHECK(row["e_max_solver"].get<double>() == Approx(row["e_max"].get<double>()).margin(1e-20));
-  TempFile out("");
-  CHECK(run_cli("budget --m 3 --n 4 --points 4 --out " + out.path()).code == 0);
-  CHECK(run_cli("budget --z 0,0 --r0 1,2").code == 2);
-  CHECK(run_cli("budget --z 1,2 --r0 0").code == 2);
-  CHECK(run_cli("budget --z 1,2 --r0 1 --rho -1").code == 2);
-  CHECK(run_cli("budget --z 1,2 --r0 1,nan").code == 2);
-  CHECK(run_cli("budget --samples 5 --n 4").code == 2);
-  const auto k = run_cli("budget --samples 2 --m 2 --n 3 --steps 200 --json", "", false);
-  REQUIRE(k.code == 0);
-  CHECK(nlohmann::json::parse(k.out)["ksample"].size() == 2);
 }

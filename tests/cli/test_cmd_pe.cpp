@@ -1,4 +1,4 @@
-// muonlab pe (design, certify, table) and muonlab ns end to end: results and bad input.
+// muonlab pe (design, certify, table) end to end, and the bad input of pe and ns (muonlab ns: test_cmd_ns.cpp).
 #include "tests/cli/run_cli.hpp"
 
 #include "spectral/scalar.hpp"
@@ -69,21 +69,6 @@ TEST_CASE("pe table reproduces both published tables", "[cli][pe]") {
   const auto human = run_cli("pe table", "", false);
   CHECK(human.code == 0);
   CHECK(human.out.find("ill-conditioned in float64") != std::string::npos);
-}
-
-TEST_CASE("ns prints the analysis of a coefficient file", "[cli][ns]") {
-  TempFile f("# Keller\n3.4445, -4.7750, 2.0315\n3.4445 -4.7750 2.0315\n", ".txt");
-  const auto r = run_cli("ns --coeffs " + f.path() + " --json", "", false);
-  INFO(r.out);
-  REQUIRE(r.code == 0);
-  const auto j = nlohmann::json::parse(r.out);
-  REQUIRE(j["distinct_steps"].size() == 1);
-  const auto& s = j["distinct_steps"][0];
-  CHECK(s["band_certified"] == true);
-  CHECK(std::stod(s["band"][0].get<std::string>()) == Approx(0.68183).margin(1e-5));
-  const auto human = run_cli("ns --coeffs ns5");
-  CHECK(human.code == 0);
-  CHECK(human.out.find("invariant band") != std::string::npos);
 }
 
 TEST_CASE("pe and ns: bad input exits 2 with a clear message", "[cli][pe][errors]") {

@@ -1,4 +1,4 @@
-// Text, splits, tokenizer and batches (nanochat/data.hpp, nanochat/tokenizer.hpp).
+// Text, splits and batches (nanochat/data.hpp), with the byte tokenizer (BPE: test_tokenizer.cpp).
 #include "nanochat/data.hpp"
 #include "nanochat/tokenizer.hpp"
 #include "synthetic_text.hpp"
@@ -49,31 +49,6 @@ TEST_CASE("byte tokenizer and unigram baseline", "[nanochat][data]") {
   train.ids = torch::tensor(std::vector<std::int64_t>{0, 1, 0, 1, 0, 1}, torch::kInt64);
   const std::vector<std::int32_t> bytes = {1, 1};
   CHECK(unigram_bits_per_byte(train, torch::tensor(std::vector<std::int64_t>{1, 0, 1}), bytes, 2) == Approx(1.0));
-}
-
-TEST_CASE("SentencePiece BPE round-trips losslessly with exact byte counts", "[nanochat][data]") {
-  if (!have_sentencepiece()) {
-    WARN("this build has no SentencePiece: BPE not tested");
-    return;
-  }
-  const std::string dir = fresh_dir("muonlab_nano_bpe");
-  const TextSplit split = split_documents(synthetic_text(100000), 0.05, 1);
-  const std::string model = dir + "/tok.model";
-  train_bpe(training_lines(split), 400, model, 100000, 1);
-  auto tok = load_tokenizer(model);
-  CHECK(tok->kind() == "sentencepiece-bpe");
-  CHECK(tok->vocab_size() <= 400);
-  // Text the tokenizer never saw: tabs, runs of spaces, newlines, leading spaces, non-Latin script, emoji.
-  const std::string text = "  The cat\tsees   the naïve proof.\n\nΜυών 😀 x\n   \n";
-  const auto ids = tok->encode(text);
-  CHECK(tok->decode(ids) == text);
-  std::size_t total = 0;
-  for (auto id : ids) total += std::size_t(tok->token_bytes()[std::size_t(id)]);
-  CHECK(total == text.size());
-  // It compresses the kind of text it was trained on: well over one byte per token.
-  const TokenStream ts = encode_documents(*tok, split.val);
-  CHECK(double(ts.bytes) / double(ts.ids.size(0)) > 2.0);
-  CHECK_THROWS(load_tokenizer(dir + "/missing.model"));
 }
 
 TEST_CASE("batches depend only on (seed, step); targets are inputs shifted by one", "[nanochat][data]") {

@@ -1,4 +1,4 @@
-// The exact simplex (solvers/lp_simplex.hpp) and min-norm interpolation (solvers/min_norm.hpp) with certificates.
+// Min-norm interpolation (solvers/min_norm.hpp) with certificates; the simplex itself: test_lp_simplex.cpp.
 #include "solver_test_util.hpp"
 
 #include "solvers/lp_simplex.hpp"
@@ -17,37 +17,6 @@ MatQ integer_matrix(Eigen::Index m, Eigen::Index n, std::uint64_t seed) {
   return a;
 }
 }  // namespace
-
-TEST_CASE("lp_minimize: a textbook LP in exact rationals, with the dual certificate", "[solvers][lp]") {
-  // min −x1 − x2 s.t. x1 + 2x2 ≤ 4, 3x1 + x2 ≤ 6 (slacks s1, s2): optimum x = (8/5, 6/5), value −14/5.
-  MatQ a(2, 4);
-  a << 1, 2, 1, 0, 3, 1, 0, 1;
-  VecQ b(2), c(4);
-  b << 4, 6;
-  c << -1, -1, 0, 0;
-  const LpResult<Rational> r = lp_minimize<Rational>(a, b, c, Rational(0));
-  REQUIRE(r.status == LpStatus::optimal);
-  CHECK(r.x(0) == Rational(8, 5));
-  CHECK(r.x(1) == Rational(6, 5));
-  CHECK(r.value == Rational(-14, 5));
-  // Strong duality, exactly: bᵀy = cᵀx and Aᵀy ≤ c.
-  CHECK(b.dot(r.dual) == r.value);
-  const VecQ slack = c - a.transpose() * r.dual;
-  for (Eigen::Index j = 0; j < slack.size(); ++j) CHECK(slack(j) >= Rational(0));
-}
-
-TEST_CASE("lp_minimize: infeasible and unbounded problems are reported", "[solvers][lp]") {
-  MatQ a(1, 2);
-  a << 1, 1;
-  VecQ b(1), c(2);
-  b << -1;
-  c << 1, 1;
-  CHECK(lp_minimize<Rational>(a, b, c, Rational(0)).status == LpStatus::infeasible);
-  b << 1;
-  c << -1, 0;
-  a << 1, -1;  // x1 − x2 = 1: x1 grows without bound
-  CHECK(lp_minimize<Rational>(a, b, c, Rational(0)).status == LpStatus::unbounded);
-}
 
 TEST_CASE("min max-norm interpolation, one sample: the LP finds W*_max = y sign(x)^T/||x||1 exactly",
           "[solvers][min_norm]") {

@@ -51,12 +51,3 @@ TEST_CASE("Keller NS5 in double: singular values land in its known band (0.68, 1
   CHECK(s.maxCoeff() < 1.2);
   CHECK(s.minCoeff() > 0.6);
 }
-
-TEST_CASE("named schedules: published tables and errors", "[ns]") {
-  CHECK(named_schedule("pe5").steps.size() == 5);
-  const auto raw = named_schedule("pe-paper-raw"), used = named_schedule("pe-paper");
-  REQUIRE(raw.steps.size() == 8);
-  CHECK(used.steps[0][0] == Approx(raw.steps[0][0] / 1.01).epsilon(1e-15));
-  CHECK(used.steps[7][2] == raw.steps[7][2]);  // the last entry is not divided
-  CHECK_THROWS_AS(named_schedule("nope"), InputError);
-}

@@ -1,5 +1,4 @@
-// toy/runner and toy/bias_verdict: trajectories, recording, divergence, and the verdict.
-#include "toy/bias_verdict.hpp"
+// toy/runner: trajectories, recording and divergence (the verdict: test_bias_verdict.cpp).
 #include "toy/runner.hpp"
 
 #include "solvers/optimizer.hpp"
@@ -94,20 +93,4 @@ TEST_CASE("runner: bad arguments", "[toy][runner][errors]") {
   ro.steps = 1;
   CHECK_THROWS_AS(toy::run_toy<Rational>(p, *opt, [](long) { return Rational(1); }, {{"bad", MatQ::Zero(3, 3)}}, ro),
                   InputError);
-}
-
-TEST_CASE("judge_bias: converged, coinciding candidates, none, diverged", "[toy][verdict]") {
-  toy::TrajectoryRow row;
-  row.loss = 1e-6;
-  row.rel_dist = {0.5, 1e-4, 1e-4};
-  row.dist = row.rel_dist;
-  auto v = toy::judge_bias({"max", "2", "F"}, row, false, 1e-2);
-  CHECK(v.text == "converged to W*_2 = W*_F");
-  CHECK(v.converged_to == std::vector<std::string>{"2", "F"});
-  row.rel_dist = {0.3, 0.2, 0.2};
-  v = toy::judge_bias({"max", "2", "F"}, row, false, 1e-2);
-  CHECK(v.converged_to.empty());
-  CHECK(v.nearest == "2");
-  CHECK(v.text.rfind("none of them", 0) == 0);
-  CHECK(toy::judge_bias({"max"}, row, true, 1e-2).text == "diverged");
 }
