@@ -4,7 +4,7 @@
 // Exit codes: 0 the sweep is complete and every check holds; 1 complete and a check is violated (the numbers are in
 // OUT/summary.md either way); 3 not complete (--max-runs stopped it: rerun the same command to continue); 2 bad
 // input (options, an unusable pretrained run, a damaged results file, an OUT made with other settings).
-// Tested by tests/nanochat/test_mismatch.cpp ("muonlab mismatch --preset tiny end to end")
+// Tested by tests/experiments/test_mismatch.cpp ("muonlab mismatch --preset tiny end to end")
 #include "cli/commands.hpp"
 #include "nanochat/interrupt.hpp"
 #include "experiments/mismatch.hpp"

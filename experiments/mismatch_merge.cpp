@@ -1,4 +1,5 @@
 // Sharded sweeps (experiments/mismatch.hpp): the shard folders and their merge into one sweep's results and tables.
+// Tested by tests/experiments/test_mismatch.cpp ("sharded sweeps: disjoint parts whose merge is the unsharded sweep, byte for byte")
 #include "nanochat/checkpoint.hpp"
 #include "experiments/mismatch.hpp"
 #include "experiments/mismatch_report.hpp"

@@ -8,7 +8,7 @@
 //   ranks.csv               the rank study    summary.json   the whole analysis    summary.md   all of it, in words
 //
 // In CSV an undefined number is an empty field and a diverged mean is "inf".
-#pragma once  // Tested by tests/nanochat/test_mismatch.cpp ("Table 1, Table 8, Figure 4, Table 17 and the checks on a hand-made sweep")
+#pragma once  // Tested by tests/experiments/test_mismatch.cpp ("Table 1, Table 8, Figure 4, Table 17 and the checks on a hand-made sweep")
 
 #include "experiments/mismatch_tables.hpp"
 

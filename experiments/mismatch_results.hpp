@@ -6,13 +6,13 @@
 // appended (one write, then fsync) the moment the run ends, so an interrupted sweep loses at most the run in
 // progress. On restart the sweep reads the file and skips the keys it holds.
 //
-// Damage policy (decided here, tested in tests/nanochat/test_mismatch.cpp):
+// Damage policy (decided here, tested in tests/experiments/test_mismatch.cpp):
 //   - a *torn last line* (no terminating newline and not valid JSON: the process died inside the write) is dropped
 //     with a warning and the file is rewritten without it; that run is simply redone;
 //   - any other line that is not a result (malformed JSON, a missing field, a bad value) is an error: the reader
 //     throws std::invalid_argument naming the file and line (CLI exit 2). A sweep never guesses about its own data;
 //   - a key that appears twice keeps its first line, with a warning.
-#pragma once  // Tested by tests/nanochat/test_mismatch.cpp ("results file: round trip, torn last line, damaged line, duplicates")
+#pragma once  // Tested by tests/experiments/test_mismatch.cpp ("results file: round trip, torn last line, damaged line, duplicates")
 
 #include "nanochat/finetune.hpp"
 

@@ -19,7 +19,7 @@
 // the two share; otherwise √(s₁²/n₁ + s₂²/n₂). A difference is called *significant* when it exceeds twice its
 // standard error; verdicts are decided by the sign of the measured difference, and the significance is reported
 // beside them, never hidden.
-#pragma once  // Tested by tests/nanochat/test_mismatch.cpp ("Table 1, Table 8, Figure 4, Table 17 and the checks on a hand-made sweep")
+#pragma once  // Tested by tests/experiments/test_mismatch.cpp ("Table 1, Table 8, Figure 4, Table 17 and the checks on a hand-made sweep")
 
 #include "experiments/mismatch_results.hpp"
 

@@ -150,7 +150,7 @@ std::vector<std::string> lines_of(const fs::path& p) {
 
 }  // namespace
 
-TEST_CASE("seed statistics: mean, sample std, divergence, standard error of a difference", "[nanochat][mismatch]") {
+TEST_CASE("seed statistics: mean, sample std, divergence, standard error of a difference", "[experiments][mismatch]") {
   const SeedStats s = seed_stats({0.9, 0.8, 1.0});
   CHECK(s.n == 3);
   CHECK(s.mean == Approx(0.9).margin(kTol));
@@ -176,7 +176,7 @@ TEST_CASE("seed statistics: mean, sample std, divergence, standard error of a di
   CHECK(std::isnan(paired_se({{1, 0.5}, {2, std::numeric_limits<double>::infinity()}}, pb)));
 }
 
-TEST_CASE("update geometry: entry flatness and the hidden-matrix shapes", "[nanochat][mismatch]") {
+TEST_CASE("update geometry: entry flatness and the hidden-matrix shapes", "[experiments][mismatch]") {
   CHECK(hidden_matrix_shape("Q", 128) == std::make_pair(128, 128));
   CHECK(hidden_matrix_shape("MLP_up", 128) == std::make_pair(512, 128));
   CHECK(hidden_matrix_shape("MLP_down", 128) == std::make_pair(128, 512));
@@ -192,7 +192,7 @@ TEST_CASE("update geometry: entry flatness and the hidden-matrix shapes", "[nano
   CHECK(std::isnan(entry_flatness(MatrixUpdate{}, 6, 3)));  // ΔW = 0
 }
 
-TEST_CASE("Table 1, Table 8, Figure 4, Table 17 and the checks on a hand-made sweep", "[nanochat][mismatch]") {
+TEST_CASE("Table 1, Table 8, Figure 4, Table 17 and the checks on a hand-made sweep", "[experiments][mismatch]") {
   const MismatchAnalysis a = analyze_mismatch(hand_made_sweep(), 8);
 
   SECTION("best lrs (Table 8) and the sweep curves (Figure 4)") {
@@ -302,7 +302,7 @@ TEST_CASE("Table 1, Table 8, Figure 4, Table 17 and the checks on a hand-made sw
   }
 }
 
-TEST_CASE("checks are left out when their inputs are missing", "[nanochat][mismatch]") {
+TEST_CASE("checks are left out when their inputs are missing", "[experiments][mismatch]") {
   std::vector<SweepRecord> v;
   curve(v, "muon", "full", "muon", kMuonGrid, 3, 0.70);
   const MismatchAnalysis a = analyze_mismatch(v, 8);
@@ -311,7 +311,7 @@ TEST_CASE("checks are left out when their inputs are missing", "[nanochat][misma
   CHECK(std::isnan(a.distance.at(0).l2_rel_adam));  // no Adam row to normalize by
 }
 
-TEST_CASE("results file: round trip, torn last line, damaged line, duplicates", "[nanochat][mismatch]") {
+TEST_CASE("results file: round trip, torn last line, damaged line, duplicates", "[experiments][mismatch]") {
   const std::string dir = fresh_dir("muonlab_mismatch_results");
   const std::string path = dir + "/results.jsonl";
   CHECK(read_results(path).records.empty());  // absent: empty
@@ -433,7 +433,7 @@ std::set<std::string> keys_in(const std::string& path, std::size_t& lines) {
 
 }  // namespace
 
-TEST_CASE("an interrupted sweep resumes: the union equals one uninterrupted sweep", "[nanochat][mismatch]") {
+TEST_CASE("an interrupted sweep resumes: the union equals one uninterrupted sweep", "[experiments][mismatch]") {
   // Planned: 2 seeds × 2 models × (full, lora) × (3 muon + 2 adam lrs) = 40 main runs; the rank study at rank 2,
   // each LoRA method at its best lr (1: the stand-in's optimum) and that lr's grid neighbours (Muon 0.1, 1, 10; Adam
   // 0.1, 1): 2 seeds × 2 models × (3 + 2) = 20; and 8 trajectories: 68.
@@ -495,7 +495,7 @@ TEST_CASE("an interrupted sweep resumes: the union equals one uninterrupted swee
   CHECK_THROWS_AS(run_mismatch(swapped, other.runners()), std::invalid_argument);
 }
 
-TEST_CASE("muonlab mismatch --preset tiny end to end", "[nanochat][mismatch][cli]") {
+TEST_CASE("muonlab mismatch --preset tiny end to end", "[experiments][mismatch][cli]") {
   const std::string root = fresh_dir("muonlab_mismatch_cli");
   static const std::string text = write_synthetic_text("muonlab_mismatch_text.txt", 120000);
   const std::string common = " --preset tiny --out " + root + "/out --muon-run " + root + "/muon --adam-run " + root +
@@ -556,7 +556,7 @@ const std::vector<std::string> kTables = {"table1.csv", "table1.md",   "best_lr.
 
 }  // namespace
 
-TEST_CASE("sharded sweeps: disjoint parts whose merge is the unsharded sweep, byte for byte", "[nanochat][mismatch]") {
+TEST_CASE("sharded sweeps: disjoint parts whose merge is the unsharded sweep, byte for byte", "[experiments][mismatch]") {
   const std::string root = fresh_dir("muonlab_mismatch_shards");
   auto opts = [&](const std::string& out) {
     MismatchOptions o = fake_options(out);
@@ -637,7 +637,7 @@ TEST_CASE("sharded sweeps: disjoint parts whose merge is the unsharded sweep, by
   }
 }
 
-TEST_CASE("muonlab mismatch --shard and --merge on the tiny preset equal one unsharded run", "[nanochat][mismatch][cli]") {
+TEST_CASE("muonlab mismatch --shard and --merge on the tiny preset equal one unsharded run", "[experiments][mismatch][cli]") {
   // Real training: 2 models × full × (muon, adam) × 2 lrs × 1 seed = 8 runs, unsharded and then in 2 shards.
   const std::string root = fresh_dir("muonlab_mismatch_shards_cli");
   static const std::string text = write_synthetic_text("muonlab_mismatch_shards_text.txt", 120000);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tests mirror sources (issue 17): every source unit has a test file of its name, or says which test covers it.
 
-A unit is a file stem in one of the C++ layers (spectral/ solvers/ toy/ theory/ cli/ nanochat/): `scalar` for
+A unit is a file stem in one of the C++ layers (spectral/ solvers/ toy/ theory/ cli/ nanochat/ experiments/): `scalar` for
 spectral/scalar.hpp + spectral/scalar.cpp. The rule holds for a unit when
 
   * tests/<layer>/test_<unit>.cpp exists, or
@@ -21,7 +21,7 @@ import re
 import sys
 import tempfile
 
-LAYERS = ["spectral", "solvers", "toy", "theory", "cli", "nanochat"]
+LAYERS = ["spectral", "solvers", "toy", "theory", "cli", "nanochat", "experiments"]
 SOURCE_EXTS = (".hpp", ".cpp", ".h", ".cu", ".cuh")
 TESTED_BY = re.compile(r'//\s*Tested by\s+(tests/\S+\.cpp)\s+\("((?:[^"\\]|\\.)*)"\)\s*$')
 MARKER = re.compile(r'//\s*Tested by\b')
