@@ -54,4 +54,10 @@ TEST_CASE("BudgetOptions::validate names the problem", "[theory][budget][command
   k.samples = 5;
   k.n = 4;
   CHECK(k.validate() == "--samples must be <= --n (with k > n generic samples W X = Y has no solution)");
+  BudgetOptions names;
+  names.samples = 2;
+  names.optimizers = "signgd,frobnicator";
+  CHECK(names.validate().find("frobnicator") != std::string::npos);
+  names.optimizers = "adam:eps=0,beta1=0.9;muon-ideal";  // ';' separates specs that contain commas
+  CHECK(names.validate().empty());
 }
