@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <iostream>
 #include <string>
 
 namespace muonlab::cli {
@@ -26,31 +27,29 @@ struct Command {
   std::function<int()> run;
 };
 
+/// Prints a command's summary (docs/conventions.md, "Options -> Summary"): its one-screen table `brief()` by default,
+/// `to_json()` (indented by 2) with --json.
+template <class Summary>
+void print_summary(const Summary& summary, bool json) {
+  if (json)
+    std::cout << summary.to_json().dump(2) << '\n';
+  else
+    std::cout << summary.brief();
+}
+
 /// Writes `content` to `path` atomically (a temporary file in the same directory, then rename), so an
 /// interrupted run never leaves a half-written result. "-" writes to standard output.
 void write_file_atomic(const std::string& path, const std::string& content);
 
+/// The --coeffs help of the commands that take a Newton–Schulz schedule (ns, pe certify): the names and the
+/// coefficient-file format (docs/conventions.md, "Coefficient files"; read by spectral::read_schedule_file).
+inline constexpr const char* kCoeffsHelp =
+    "A schedule name (ns5, keller, pe5, pe-paper, pe-paper-raw, cubic) or a coefficient file: one step "
+    "p(x) = a x + b x^3 + c x^5 per line as 'a, b, c' (commas or spaces; decimals or p/q; applied in file order), "
+    "'#' starts a comment, and optional lines 'safety = S' and 'eps = E' set the normalization "
+    "X / (||X||_F (1 + S) + E) (defaults 0 and 1e-7)";
+
 /// Validator for --digits: an integer in [kMinDigits, kMaxDigits] with a message that says why.
 CLI::Validator digits_validator();
-
-/// Tolerances the precision cannot reach (issue 6). A relative quantity computed with a handful of rounded
-/// operations per entry carries an error of a few unit roundoffs ε (more after many steps), so a comparison with a
-/// tolerance below 100 ε is decided by rounding, not by the mathematics: such a tolerance is bad input.
-inline constexpr double kToleranceHeadroom = 100;
-
-/// The smallest tolerance arithmetic with unit roundoff `unit_roundoff` supports: kToleranceHeadroom·unit_roundoff
-/// (0 for exact arithmetic, unit_roundoff = 0).
-double smallest_tolerance(double unit_roundoff);
-
-/// The smallest --digits (MPFR) at which `tol` > 0 is supported. MPFR at d decimal digits carries at least
-/// ⌈d·log2 10⌉ bits, so ε ≤ 2^(1 − d·log2 10) = 2·10^(−d), and d ≥ log10(2·kToleranceHeadroom/tol) suffices.
-unsigned digits_for_tolerance(double tol);
-
-/// Throws std::invalid_argument (exit 2) when `tol`, the value of `option`, is below smallest_tolerance(unit_roundoff)
-/// (or is not a finite number >= 0). `digits` names the precision in the message (0: double). The message says the
-/// smallest supported tolerance and the --digits that would accept `tol`; `alternative` (e.g. "--exact") is offered
-/// for a zero tolerance.
-void require_resolvable_tolerance(const std::string& option, double tol, double unit_roundoff, unsigned digits,
-                                  const std::string& alternative = "");
 
 }  // namespace muonlab::cli

@@ -67,7 +67,9 @@ std::vector<OptimizerInfo> build() {
                "the paper's Section 3", muon_keys("polar", "none", "none", "0", "0"), false});
   c.push_back({"muonall",
                "MuonAll: Muon (Keller defaults) on every parameter; an n x 1 (1-D) parameter is treated as "
-               "diag(g) (ortho(diag v) = diag(sign v))",
+               "diag(g) and the diagonal read back: with the default ortho=ns5 that is NS5 applied entry-wise to "
+               "g/|g|_2, which is NOT sign(g) (NS5(diag v) != diag(sign v); the 1-D limit is W*_phi, phi = "
+               "NS5(diag(x/|x|)), claim bias-muonall); only with ortho=polar is it sign(g)",
                "seed 003 (MuonAll)", muon_keys("ns5", "keller", "ema", "1", "0"), false});
   {
     std::vector<KeyInfo> k = ortho_keys("ns5");

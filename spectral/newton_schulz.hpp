@@ -97,7 +97,8 @@ std::vector<std::string> schedule_names();
 /// lines "safety = X" and "eps = X". Throws InputError with the line number on malformed input.
 NsScheduleSpec read_schedule_file(const std::string& path);
 
-/// A name from schedule_names() or a path to a coefficient file.
+/// A name from schedule_names() or a path to a coefficient file; InputError "cannot read coefficient file 'X'" when
+/// it is neither (docs/conventions.md, "Coefficient files").
 NsScheduleSpec schedule_by_name_or_file(const std::string& name_or_path);
 
 }  // namespace muonlab::spectral

@@ -47,7 +47,7 @@ std::vector<std::string> schedule_names() { return {"ns5", "keller", "pe5", "pe-
 
 NsScheduleSpec read_schedule_file(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw InputError("cannot open coefficient file '" + path + "'");
+  if (!in) throw InputError("cannot read coefficient file '" + path + "'");
   NsScheduleSpec s;
   s.name = std::filesystem::path(path).filename().string();
   s.source = path;
@@ -94,7 +94,13 @@ NsScheduleSpec schedule_by_name_or_file(const std::string& name_or_path) {
   for (const auto& n : schedule_names())
     if (n == name_or_path) return named_schedule(n);
   if (std::filesystem::exists(name_or_path)) return read_schedule_file(name_or_path);
-  return named_schedule(name_or_path);  // throws with the list of names
+  // Neither a name nor an existing file. A word without '/' or '.' was meant as a name (the message lists them);
+  // anything path-like is a missing file (issue 17: it used to read "unknown coefficient schedule").
+  if (name_or_path.find_first_of("/\\.") == std::string::npos) return named_schedule(name_or_path);
+  std::string known;
+  for (const auto& n : schedule_names()) known += (known.empty() ? "" : ", ") + n;
+  throw InputError("cannot read coefficient file '" + name_or_path + "': no such file (or give a schedule name: " +
+                   known + ")");
 }
 
 }  // namespace muonlab::spectral

@@ -2,6 +2,7 @@
 #include "spectral/certify.hpp"
 #include "spectral/polar_express.hpp"
 #include "spectral/spectral.hpp"
+#include "theory/pe_reproduced.hpp"
 #include "theory/registry.hpp"
 
 #include <algorithm>
@@ -67,14 +68,15 @@ public:
         const auto& e = rep.entries[k];
         const std::string where = t.name + " entry " + std::to_string(k + 1);
         if (e.well_conditioned) {
-          // Why 1e-14: float64 carries 15.9 digits; a well-conditioned Remez solve and the chain of earlier steps
-          // cost at most ~1.5 of them (node condition <= 1e3 bounds the solve's amplification, and the observed
-          // float64 runs keep >= 13.9 digits). Our own value is accurate to ~κ·u per Remez solve (κ the node
+          // Why 1e-14 (kPeReproducedRelative, theory/pe_reproduced.hpp, the rule `pe table` applies too): float64
+          // carries 15.9 digits; a well-conditioned Remez solve and the chain of earlier steps cost at most ~1.5 of
+          // them (node condition <= 1e3 bounds the solve's amplification, and the observed float64 runs keep
+          // >= 13.9 digits). Our own value is accurate to ~κ·u per Remez solve (κ the node
           // condition, rounding::kProducts the elimination's constant, n = the steps it depends on): negligible from
           // 20 digits on, the larger part below float64's precision (10-15 digits).
           const double rel = std::pow(10.0, -std::min({e.digits[0], e.digits[1], e.digits[2]}));
           const Real ours = s.precision.tolerance(static_cast<double>(k + 1), kProducts) * Real(e.node_condition);
-          m.record(Real(rel), Real(1e-14) + ours, where + ": relative difference " + fmt_g(rel));
+          m.record(Real(rel), Real(kPeReproducedRelative) + ours, where + ": relative difference " + fmt_g(rel));
         } else {
           ++late;
         }

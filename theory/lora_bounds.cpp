@@ -75,9 +75,9 @@ LoraReport lora_at(const Mat<S>& a, const Vec<S>& z, const Vec<S>& r0) {
   r.thresholds = thresholds_vec(budget_thresholds<S>(u, r0));
   r.f1 = to_double(inflation_f1<S>(u));
   r.f2 = to_double(inflation_f2<S>(u));
-  r.sqrt_support = std::sqrt(static_cast<double>(r.support));
-  r.sqrt_r = std::sqrt(static_cast<double>(r.r));
-  r.f1_sharp = (1.0 + r.sqrt_support) / 2.0;
+  r.sqrt_support = f2_supremum(static_cast<double>(r.support));
+  r.sqrt_r = f2_supremum(static_cast<double>(r.r));
+  r.f1_sharp = f1_supremum(static_cast<double>(r.support));
   // B*_s = B*_μ iff sign(u)/‖u‖1 = u/‖u‖2², i.e. |u_j| constant on the support (always when r = 1).
   const Vec<S> diff = spectral::sign(u).col(0) / spectral::norm_l1(u) - u / spectral::norm_l2_sq(u);
   r.b_equal = spectral::norm_linf(diff) <= S(64) * ScalarTraits<S>::epsilon() / spectral::norm_linf(u);
@@ -110,6 +110,29 @@ LoraReport lora_report(const Mat<double>& a, const Vec<double>& z, const Vec<dou
   if (digits == 0) return lora_at<double>(a, z, r0);
   PrecisionScope scope(digits);
   return lora_at<Real>(mat_cast<Real>(a), vec_cast<Real>(z), vec_cast<Real>(r0));
+}
+
+std::vector<InflationScanRow> inflation_scan(long m, long n, long r_max, int trials, std::uint64_t seed) {
+  if (r_max > n) throw InputError("--scan R_MAX must be <= --n (A is r x n with r <= n)");
+  if (trials < 1) throw InputError("--trials must be >= 1");
+  std::vector<InflationScanRow> rows;
+  for (long r = 1; r <= r_max; ++r) {
+    double s1 = 0, m1 = 0, s2 = 0, m2 = 0;
+    for (int t = 0; t < trials; ++t) {
+      spectral::Rng rng(seed, static_cast<std::uint64_t>(r * 100000 + t));
+      const MatD am = spectral::random_gaussian<double>(rng, r, n);
+      const VecD z = spectral::random_gaussian<double>(rng, n, 1).col(0);
+      const VecD r0 = spectral::random_gaussian<double>(rng, m, 1).col(0);
+      const LoraReport rep = lora_report(am, z, r0, 0);
+      s1 += rep.f1, s2 += rep.f2, m1 = std::max(m1, rep.f1), m2 = std::max(m2, rep.f2);
+    }
+    InflationScanRow row;
+    row.r = r;
+    row.f1_mean = s1 / trials, row.f1_max = m1, row.f1_sup = f1_supremum(static_cast<double>(r));
+    row.f2_mean = s2 / trials, row.f2_max = m2, row.f2_sup = f2_supremum(static_cast<double>(r));
+    rows.push_back(row);
+  }
+  return rows;
 }
 
 KSampleComparison compare_ksample_limit(const std::string& optimizer, long m, long n, long k, long steps,

@@ -11,6 +11,7 @@
 #include "spectral/eigen_support.hpp"
 #include "spectral/norms.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -124,6 +125,18 @@ struct LoraReport {
 
 /// The report for u = A z, r0 given (doubles; computed at `digits` of MPFR and rounded).
 LoraReport lora_report(const Mat<double>& a, const Vec<double>& z, const Vec<double>& r0, unsigned digits);
+
+/// One row of the inflation scan: f1 and f2 of u = A z for random Gaussian A (r×n) and z, mean and max over the
+/// trials, beside their suprema over ‖u‖0 = r (sharpness.hpp).
+struct InflationScanRow {
+  long r = 0;
+  double f1_mean = 0, f1_max = 0, f1_sup = 0;
+  double f2_mean = 0, f2_max = 0, f2_sup = 0;
+};
+
+/// The scan for r = 1..r_max (r_max ≤ n; InputError otherwise): `trials` random A, z, r0 (length m) per r, drawn
+/// from (seed, r·100000 + trial).
+std::vector<InflationScanRow> inflation_scan(long m, long n, long r_max, int trials, std::uint64_t seed);
 
 /// k samples (the open question of §2): runs `optimizer` (a solvers::make_optimizer spec, e.g. "signgd",
 /// "muon-ideal") in double on min ½‖(W − W0)X − R0‖² with η_t = η0/(t+1), and compares the correction

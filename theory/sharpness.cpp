@@ -70,7 +70,7 @@ SharpnessReport sharpness_search(const std::string& factor, long rank, unsigned 
   r.factor = factor;
   r.rank = rank;
   r.digits = digits;
-  r.sqrt_r = std::sqrt(static_cast<double>(rank));
+  r.sqrt_r = f2_supremum(static_cast<double>(rank));
   // Global search over the support size and, within it, over the shape of |u| (random starts + local search).
   spectral::Rng rng(seed, static_cast<std::uint64_t>(rank));
   VecD best_u;
@@ -93,10 +93,9 @@ SharpnessReport sharpness_search(const std::string& factor, long rank, unsigned 
   const double others_max = p ? best_u.segment(1, p).maxCoeff() : 0, others_min = p ? best_u.segment(1, p).minCoeff() : 0;
 
   PrecisionScope scope(digits);
-  const Real sqrt_r = sqrt(Real(rank));
   Real refined, closed;
   if (is_f1) {
-    closed = (Real(1) + sqrt_r) / Real(2);
+    closed = f1_supremum(Real(rank));
     r.formula = "(1+sqrt(R))/2";
     if (p == 0) {
       refined = Real(1);
@@ -123,7 +122,7 @@ SharpnessReport sharpness_search(const std::string& factor, long rank, unsigned 
     r.paper_bound_sharp = rank == 1;
     r.paper_bound_attained = rank == 1;
   } else {
-    closed = sqrt_r;
+    closed = f2_supremum(Real(rank));
     r.formula = "sqrt(R)";
     r.structure = p == 0 ? "a single non-zero entry"
                          : fmt::format("support {}; the other {} entries pushed to the search floor {:.0e} "

@@ -35,6 +35,20 @@ namespace muonlab::theory {
 /// support is exactly k). Its maximizer of f2 sits on this floor, so the floor bounds how close it gets to √R.
 inline constexpr double kSharpnessSearchFloor = 1e-9;
 
+/// The sharp bounds of the inflation factors over u with ‖u‖0 = k non-zeros (Prop D.8; sharpness_search checks
+/// them): sup f1 = (1 + √k)/2 (attained), sup f2 = √k (the paper's bound; attained only for k = 1). One definition
+/// for the closed forms, `muonlab lora` and its --scan.
+template <class S>
+S f1_supremum(const S& k) {
+  using std::sqrt;
+  return (S(1) + sqrt(k)) / S(2);
+}
+template <class S>
+S f2_supremum(const S& k) {
+  using std::sqrt;
+  return sqrt(k);
+}
+
 /// f1 and f2 of a vector (|u| is what matters). InputError for u = 0.
 template <class S>
 S sharp_f1(const Vec<S>& u);
