@@ -6,6 +6,7 @@
 // input (options, an unusable pretrained run, a damaged results file, an OUT made with other settings).
 #include "cli/commands.hpp"
 #include "nanochat/interrupt.hpp"
+#include "nanochat/optimizer_names.hpp"
 #include "nanochat/mismatch.hpp"
 #include "nanochat/mismatch_report.hpp"
 
@@ -124,7 +125,7 @@ Command add_mismatch(CLI::App& app) {
                   "study)")
       ->delimiter(',')
       ->capture_default_str();
-  for (const char* opt : {"muon", "adam", "adamuon", "normuon"}) {
+  for (const std::string& opt : nanochat::torch_optimizer_spellings(false)) {
     const std::string name = std::string("--lrs-") + opt;
     opts[name] = sub->add_option(name, a->lrs[opt],
                                  fmt::format("lr grid of {} (base lr; peak = lr × 0.02), comma-separated (default "
