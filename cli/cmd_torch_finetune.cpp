@@ -5,6 +5,7 @@
 #include "nanochat/dist_train.hpp"
 #include "nanochat/finetune.hpp"
 #include "nanochat/interrupt.hpp"
+#include "nanochat/optimizer_names.hpp"
 #include "nanochat/trainer.hpp"
 
 #include <fmt/core.h>
@@ -133,7 +134,7 @@ Command add_finetune(CLI::App& app) {
                   "finetune_tokens.pt) or model file; required unless --resume");
   sub->add_option("--method", c.method, "full | lora")->check(CLI::IsMember({"full", "lora"}))->capture_default_str();
   sub->add_option("--optimizer", c.optimizer, "Matrix rule: muon | adam | adamuon | normuon (embedding, head: AdamW)")
-      ->check(CLI::IsMember({"muon", "adam", "adamuon", "normuon"}))
+      ->check(CLI::IsMember(nanochat::torch_optimizer_spellings(false)))
       ->capture_default_str();
   a->lr = sub->add_option("--lr", c.lr,
                           "Base lr of the hidden matrices (Full) or adapters (LoRA), before --lr-frac (default: the "

@@ -9,6 +9,7 @@
 #include "nanochat/interrupt.hpp"
 #include "experiments/mismatch.hpp"
 #include "experiments/mismatch_report.hpp"
+#include "nanochat/optimizer_names.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -131,7 +132,7 @@ Command add_mismatch(CLI::App& app) {
                   "study)")
       ->delimiter(',')
       ->capture_default_str();
-  for (const char* opt : {"muon", "adam", "adamuon", "normuon"}) {
+  for (const std::string& opt : nanochat::torch_optimizer_spellings(false)) {
     const std::string name = std::string("--lrs-") + opt;
     opts[name] = sub->add_option(name, a->lrs[opt],
                                  fmt::format("lr grid of {} (base lr; peak = lr × 0.02), comma-separated (default "

@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "nanochat/dist_train.hpp"
 #include "nanochat/interrupt.hpp"
+#include "nanochat/optimizer_names.hpp"
 #include "nanochat/pretrain.hpp"
 
 #include <fmt/core.h>
@@ -41,7 +42,11 @@ int run(PretrainArgs& a) {
   // Options given on the command line override the preset.
   if (given(a, "--depth")) m.depth = a.model.depth;
   if (given(a, "--seq-len")) m.seq_len = a.model.seq_len;
-  if (given(a, "--optimizer")) t.optimizer = a.train.optimizer;
+  if (given(a, "--optimizer")) {  // a shared name (solvers/optimizer_id.hpp) as the config's optimizer and variant
+    const auto [optimizer, variant] = nanochat::torch_config_names(a.train.optimizer);
+    t.optimizer = optimizer;
+    if (!variant.empty()) t.muon_variant = variant;
+  }
   if (given(a, "--muon-variant")) t.muon_variant = a.train.muon_variant;
   if (given(a, "--ns")) t.ns = a.train.ns;
   if (given(a, "--steps")) t.steps = a.train.steps;
@@ -160,8 +165,9 @@ Command add_pretrain(CLI::App& app) {
       ->check(CLI::IsMember({"tiny", "cpu", "gpu"}))
       ->capture_default_str();
   o["--optimizer"] = sub->add_option("--optimizer", a->train.optimizer,
-                                     "Hidden matrices: muon (lr 0.02) | adam (AdamW, lr 1e-3) | adamuon | normuon")
-                         ->check(CLI::IsMember({"muon", "adam", "adamuon", "normuon"}));
+                                     "Hidden matrices: muon (lr 0.02) | adam (AdamW, lr 1e-3) | adamuon | normuon | "
+                                     "muon-moonlight (= muon --muon-variant moonlight)")
+                         ->check(CLI::IsMember(nanochat::torch_optimizer_spellings(true)));
   o["--muon-variant"] = sub->add_option("--muon-variant", a->train.muon_variant,
                                         "keller (nanochat: EMA momentum, √max(1,m/n)) | moonlight (0.2·√max(m,n))")
                             ->check(CLI::IsMember({"keller", "moonlight"}));

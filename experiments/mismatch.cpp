@@ -3,6 +3,7 @@
 #include "nanochat/checkpoint.hpp"
 #include "nanochat/trainer.hpp"  // format_duration
 #include "experiments/mismatch_report.hpp"
+#include "nanochat/optimizer_names.hpp"
 
 #include <fmt/format.h>
 
@@ -44,6 +45,8 @@ nlohmann::json read_json_file(const fs::path& p) {
 // ---- presets ---------------------------------------------------------------------------------------------------
 
 std::vector<double> default_lr_grid(const std::string& preset, const std::string& optimizer) {
+  const auto id = torch_optimizer_id(optimizer);
+  const bool adam = id == solvers::OptimizerId::adam, adamuon = id == solvers::OptimizerId::adamuon;
   // The swept value is the base matrix (or adapter) lr; the peak is lr × lr_frac (0.02), as in the paper, which
   // sweeps 1e-5 … 0.9 and finds Muon's best at 0.5–0.9 and Adam's at 0.01–0.3 (Table 8, 561M parameters). Five
   // points, half a decade apart, placed where the optimum sits at each preset's size:
@@ -56,19 +59,19 @@ std::vector<double> default_lr_grid(const std::string& preset, const std::string
   // gpu: not measured here (no GPU); the paper's optima, centred: Muon 0.1 … 10, Adam 0.01 … 1.
   // tiny: two points (a pipeline test, not an experiment).
   if (preset == "tiny") {
-    if (optimizer == "adam") return {0.1, 1.0};
-    if (optimizer == "adamuon") return {0.3, 3.0};
+    if (adam) return {0.1, 1.0};
+    if (adamuon) return {0.3, 3.0};
     return {1.0, 10.0};  // muon, normuon
   }
   if (preset == "gpu") {
-    if (optimizer == "adam") return {0.01, 0.03, 0.1, 0.3, 1.0};
-    if (optimizer == "adamuon") return {0.03, 0.1, 0.3, 1.0, 3.0};
+    if (adam) return {0.01, 0.03, 0.1, 0.3, 1.0};
+    if (adamuon) return {0.03, 0.1, 0.3, 1.0, 3.0};
     return {0.1, 0.3, 1.0, 3.0, 10.0};  // muon, normuon
   }
-  if (optimizer == "adam") return {0.03, 0.1, 0.3, 1.0, 3.0};
+  if (adam) return {0.03, 0.1, 0.3, 1.0, 3.0};
   // AdaMuon's update has RMS 0.2·lr, ≈ 4× Keller-Muon's at width 128 (config.cpp: its pretraining lr is 5e-3 for
   // Muon's 0.02), so its grid sits a factor ≈ 3 lower; NorMuon keeps Keller's scale.
-  if (optimizer == "adamuon") return {0.1, 0.3, 1.0, 3.0, 10.0};
+  if (adamuon) return {0.1, 0.3, 1.0, 3.0, 10.0};
   return {0.3, 1.0, 3.0, 10.0, 30.0};  // muon, normuon
 }
 
@@ -104,7 +107,7 @@ void MismatchOptions::validate() const {
     if (!is_one_of(m, {"full", "lora"})) fail("--methods: '" + m + "' is not full or lora");
   if (optimizers.empty()) fail("--optimizers must name at least one optimizer");
   for (const std::string& o : optimizers)
-    if (!is_one_of(o, {"muon", "adam", "adamuon", "normuon"}))
+    if (!torch_optimizer_id(o))
       fail("--optimizers: '" + o + "' is not muon, adam, adamuon or normuon");
   for (const auto& [opt, grid] : lrs) {
     if (grid.empty()) fail("--lrs-" + opt + " is empty");

@@ -1,6 +1,7 @@
 #include "experiments/mismatch_results.hpp"
 
 #include "nanochat/checkpoint.hpp"
+#include "nanochat/optimizer_names.hpp"
 
 #include <fmt/format.h>
 
@@ -64,8 +65,7 @@ SweepRecord sweep_record_from_json(const nlohmann::json& j) {
     throw std::invalid_argument("key.pretrain must be muon or adam, got '" + r.key.pretrain + "'");
   if (r.key.method != "full" && r.key.method != "lora")
     throw std::invalid_argument("key.method must be full or lora, got '" + r.key.method + "'");
-  if (r.key.optimizer != "muon" && r.key.optimizer != "adam" && r.key.optimizer != "adamuon" &&
-      r.key.optimizer != "normuon")
+  if (!torch_optimizer_id(r.key.optimizer))
     throw std::invalid_argument("key.optimizer must be muon, adam, adamuon or normuon, got '" + r.key.optimizer + "'");
   if (!(r.key.lr > 0) || !std::isfinite(r.key.lr)) throw std::invalid_argument("key.lr must be a positive number");
   if (r.key.rank < 0 || (r.key.method == "lora" && r.key.rank < 1))

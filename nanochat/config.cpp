@@ -1,5 +1,7 @@
 #include "nanochat/config.hpp"
 
+#include "nanochat/optimizer_names.hpp"
+
 #include <stdexcept>
 
 namespace muonlab::nanochat {
@@ -23,17 +25,21 @@ void ModelConfig::validate() const {
 }
 
 double TrainConfig::default_matrix_lr() const {
-  if (optimizer == "adam") return 1e-3;  // REFERENCE §5: the Adam run puts hidden matrices on AdamW at 1e-3
-  if (optimizer == "muon") return muon_variant == "moonlight" ? 5e-3 : 0.02;  // nanochat: Muon lr 0.02 (Keller)
-  // Moonlight-style and AdaMuon updates have RMS 0.2·lr; Keller's at width 256 has RMS ≈ lr/16, so 5e-3 matches
-  // Keller's 0.02 at the cpu preset's width. NorMuon keeps Keller's scale.
-  if (optimizer == "adamuon") return 5e-3;
-  return 0.02;  // normuon
+  using solvers::OptimizerId;
+  switch (torch_optimizer_id(optimizer, muon_variant).value_or(OptimizerId::normuon)) {
+    case OptimizerId::adam: return 1e-3;  // REFERENCE §5: the Adam run puts hidden matrices on AdamW at 1e-3
+    case OptimizerId::muon: return 0.02;  // nanochat: Muon lr 0.02 (Keller)
+    // Moonlight-style and AdaMuon updates have RMS 0.2·lr; Keller's at width 256 has RMS ≈ lr/16, so 5e-3 matches
+    // Keller's 0.02 at the cpu preset's width. NorMuon keeps Keller's scale.
+    case OptimizerId::muon_moonlight: return 5e-3;
+    case OptimizerId::adamuon: return 5e-3;
+    default: return 0.02;  // normuon
+  }
 }
 
 void TrainConfig::validate() const {
   auto fail = [](const std::string& m) { throw std::invalid_argument(m); };
-  if (optimizer != "muon" && optimizer != "adam" && optimizer != "adamuon" && optimizer != "normuon")
+  if (!torch_optimizer_id(optimizer))
     fail("--optimizer must be muon, adam, adamuon or normuon, got '" + optimizer + "'");
   if (muon_variant != "keller" && muon_variant != "moonlight")
     fail("--muon-variant must be keller or moonlight, got '" + muon_variant + "'");

@@ -12,6 +12,7 @@
 #include "nanochat/lora.hpp"
 #include "nanochat/model.hpp"
 #include "nanochat/optim.hpp"
+#include "nanochat/optimizer_names.hpp"
 #include "nanochat/token_cache.hpp"
 #include "nanochat/tokenizer.hpp"
 #include "nanochat/trainer.hpp"
@@ -70,7 +71,7 @@ void LoraConfig::validate() const {
 void FinetuneConfig::validate() const {
   auto fail = [](const std::string& m) { throw std::invalid_argument(m); };
   if (method != "full" && method != "lora") fail("--method must be full or lora, got '" + method + "'");
-  if (optimizer != "muon" && optimizer != "adam" && optimizer != "adamuon" && optimizer != "normuon")
+  if (!torch_optimizer_id(optimizer))
     fail("--optimizer must be muon, adam, adamuon or normuon, got '" + optimizer + "'");
   if (!std::isfinite(lr)) fail("--lr must be a finite number");  // < 0 stands for the optimizer's default
   if (!(lr_frac >= 0) || !std::isfinite(lr_frac)) fail("--lr-frac must be a finite number >= 0");

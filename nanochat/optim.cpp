@@ -1,5 +1,7 @@
 #include "nanochat/optim.hpp"
 
+#include "nanochat/optimizer_names.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -169,11 +171,15 @@ std::string rule_name(Rule r) {
 }
 
 Rule matrix_rule(const std::string& optimizer) {
-  if (optimizer == "muon") return Rule::Muon;
-  if (optimizer == "adam") return Rule::AdamW;
-  if (optimizer == "adamuon") return Rule::AdaMuon;
-  if (optimizer == "normuon") return Rule::NorMuon;
-  throw std::invalid_argument("unknown optimizer '" + optimizer + "' (muon, adam, adamuon or normuon)");
+  // The torch registry: each shared rule (solvers/optimizer_id.hpp) on its torch implementation above.
+  switch (solvers::optimizer_row(torch_rule_id(optimizer)).rule) {
+    case solvers::UpdateRule::adam: return Rule::AdamW;  // nanochat's options of the Adam rule
+    case solvers::UpdateRule::muon: return Rule::Muon;
+    case solvers::UpdateRule::adamuon: return Rule::AdaMuon;
+    case solvers::UpdateRule::normuon: return Rule::NorMuon;
+    default: break;
+  }
+  throw std::invalid_argument("optimizer '" + optimizer + "' has no torch rule");
 }
 
 std::vector<Route> nanochat_routing(const std::vector<std::pair<std::string, torch::Tensor>>& named_params,

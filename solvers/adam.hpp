@@ -12,62 +12,59 @@
 
 namespace muonlab::solvers {
 
-template <class S>
-struct AdamOptions {
-  S beta1 = S(9) / S(10);        // PyTorch default 0.9
-  S beta2 = S(999) / S(1000);    // PyTorch default 0.999
-  S eps = S(1) / S(100000000);   // PyTorch default 1e-8
-  S wd = S(0);                   // Adam 0; AdamW's PyTorch default is 0.01 (set by make_optimizer("adamw"))
-  bool bias_correction = true;   // PyTorch always corrects
+/// The defaults of torch.optim.Adam, written once: AdamOptions and the registry's key table read them. `adamw` is
+/// this rule with wd = 0.01 (torch.optim.AdamW; solvers/optimizer_id.hpp).
+struct AdamDefaults {
+  static constexpr const char* beta1 = "0.9";
+  static constexpr const char* beta2 = "0.999";
+  static constexpr const char* eps = "1e-8";
+  static constexpr const char* wd = "0";
+  static constexpr bool bias_correction = true;  // PyTorch always corrects
 };
 
 template <class S>
-class Adam final : public OptimizerBase<S> {
+struct AdamOptions {
+  S beta1 = parse_scalar<S>(AdamDefaults::beta1);
+  S beta2 = parse_scalar<S>(AdamDefaults::beta2);
+  S eps = parse_scalar<S>(AdamDefaults::eps);
+  S wd = parse_scalar<S>(AdamDefaults::wd);
+  bool bias_correction = AdamDefaults::bias_correction;
+
+  static AdamOptions from(const SpecReader& r) {
+    AdamOptions o;
+    o.beta1 = r.template scalar<S>("beta1");
+    o.beta2 = r.template scalar<S>("beta2");
+    o.eps = r.template scalar<S>("eps");
+    o.wd = r.template scalar<S>("wd");
+    o.bias_correction = r.flag("bias_correction");
+    return o;
+  }
+};
+
+/// Adam as an update rule; its state is the two moments.
+template <class S>
+class AdamRule {
 public:
-  explicit Adam(AdamOptions<S> o = {}, std::string name = "adam")
-      : OptimizerBase<S>(std::move(name), o.wd), o_(std::move(o)) {}
-  std::unique_ptr<Optimizer<S>> clone() const override { return std::make_unique<Adam>(*this); }
-  const AdamOptions<S>& options() const { return o_; }
+  using Options = AdamOptions<S>;
+  using State = std::array<Mat<S>, 2>;
+  static constexpr const char* kName = "adam";
+  static constexpr std::array<StateField, 2> kState{{{"m", false}, {"v", false}}};
+  static constexpr bool kInPlace = false;
 
-protected:
-  Mat<S> direction_only(const Mat<S>& g) const override {
-    Mat<S> m, v;
-    return compute(g, m, v);
-  }
-  Mat<S> commit(const Mat<S>& g) override {
-    Mat<S> m, v;
-    Mat<S> d = compute(g, m, v);
-    m_ = std::move(m);
-    v_ = std::move(v);
-    return d;
-  }
-  std::map<std::string, Mat<S>> moments() const override {
-    if (m_.size() == 0) return {};
-    return {{"m", m_}, {"v", v_}};
-  }
-  void set_moments(const std::map<std::string, Mat<S>>& st) override {
-    auto rest = st;
-    Mat<S> m = this->take(rest, "m"), v = this->take(rest, "v");
-    OptimizerBase<S>::set_moments(rest);
-    if (m.rows() != v.rows() || m.cols() != v.cols())
-      throw InputError(this->name_ + ": state 'm' and 'v' must have the same shape");
-    m_ = std::move(m);
-    v_ = std::move(v);
-  }
-  void clear_moments() override { m_.resize(0, 0), v_.resize(0, 0); }
+  explicit AdamRule(Options o) : o_(std::move(o)) {}
+  const Options& options() const { return o_; }
 
-private:
-  Mat<S> compute(const Mat<S>& g, Mat<S>& m, Mat<S>& v) const {
+  Mat<S> direction(const Mat<S>& g, const State& s, long t, State& next) const {
     using std::sqrt;
-    this->check_moment_shape(m_, g.rows(), g.cols(), "moment");
+    const Mat<S>&m0 = s[0], &v0 = s[1];
+    Mat<S>&m = next[0], &v = next[1];
     const S one(1);
-    m = m_.size() ? Mat<S>(o_.beta1 * m_ + (one - o_.beta1) * g) : Mat<S>((one - o_.beta1) * g);
+    m = m0.size() ? Mat<S>(o_.beta1 * m0 + (one - o_.beta1) * g) : Mat<S>((one - o_.beta1) * g);
     const Mat<S> g2 = g.cwiseProduct(g);
-    v = v_.size() ? Mat<S>(o_.beta2 * v_ + (one - o_.beta2) * g2) : Mat<S>((one - o_.beta2) * g2);
+    v = v0.size() ? Mat<S>(o_.beta2 * v0 + (one - o_.beta2) * g2) : Mat<S>((one - o_.beta2) * g2);
     if (!all_finite(v))  // g⊙g overflows for |g| > ~1.3e154 in double: report, never move by a silent 0
       throw NumericalError("adam: the second moment overflowed (gradient entries too large for this scalar type; "
                            "use --digits)");
-    const long t = this->steps_ + 1;
     const S bc1 = o_.bias_correction ? one - ipow(o_.beta1, t) : one;
     const S bc2 = o_.bias_correction ? one - ipow(o_.beta2, t) : one;
     Mat<S> d(g.rows(), g.cols());
@@ -77,11 +74,14 @@ private:
     return d;
   }
 
-  AdamOptions<S> o_;
-  Mat<S> m_, v_;  // empty until the first step
+private:
+  Options o_;
 };
 
-extern template class Adam<double>;
-extern template class Adam<Real>;
+template <class S>
+using Adam = RuleOptimizer<S, AdamRule<S>>;
+
+extern template class RuleOptimizer<double, AdamRule<double>>;
+extern template class RuleOptimizer<Real, AdamRule<Real>>;
 
 }  // namespace muonlab::solvers

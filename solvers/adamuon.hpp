@@ -18,67 +18,70 @@
 
 namespace muonlab::solvers {
 
-template <class S>
-struct AdaMuonOptions {
-  std::string ortho = "ns5";
-  long ns_steps = 0;
-  std::optional<S> ns_eps;
-  S beta = S(95) / S(100);
-  bool nesterov = true;
-  bool sign = true;                 // orthogonalize sign(u) (the paper) rather than u
-  std::optional<S> beta2;           // the second-moment decay; β when unset (REFERENCE §3)
-  S eps = S(1) / S(100000000);      // 1e-8
-  S wd = S(0);
+/// The defaults (seed 004, REFERENCE §3), written once: AdaMuonOptions and the registry's key table read them.
+struct AdaMuonDefaults {
+  static constexpr const char* ortho = "ns5";
+  static constexpr const char* beta = "0.95";
+  static constexpr bool nesterov = true;
+  static constexpr bool sign = true;         // orthogonalize sign(u) (the paper) rather than u
+  static constexpr const char* beta2 = "";   // the second-moment decay; β when unset (REFERENCE §3)
+  static constexpr const char* eps = "1e-8";
+  static constexpr const char* wd = "0";
 };
 
 template <class S>
-class AdaMuon final : public OptimizerBase<S> {
+struct AdaMuonOptions {
+  std::string ortho = AdaMuonDefaults::ortho;
+  long ns_steps = 0;
+  std::optional<S> ns_eps;
+  S beta = parse_scalar<S>(AdaMuonDefaults::beta);
+  bool nesterov = AdaMuonDefaults::nesterov;
+  bool sign = AdaMuonDefaults::sign;
+  std::optional<S> beta2;  // unset: β (AdaMuonDefaults::beta2)
+  S eps = parse_scalar<S>(AdaMuonDefaults::eps);
+  S wd = parse_scalar<S>(AdaMuonDefaults::wd);
+
+  static AdaMuonOptions from(const SpecReader& r) {
+    AdaMuonOptions o;
+    o.ortho = r.text("ortho");
+    o.ns_steps = ns_steps_of(r);
+    o.ns_eps = optional_scalar<S>(r, "ns_eps");
+    o.beta = r.template scalar<S>("beta");
+    o.nesterov = r.flag("nesterov");
+    o.sign = r.flag("sign");
+    o.beta2 = optional_scalar<S>(r, "beta2");
+    o.eps = r.template scalar<S>("eps");
+    o.wd = r.template scalar<S>("wd");
+    return o;
+  }
+};
+
+/// AdaMuon as an update rule; its state is the momentum buffer and the element-wise second moment of O.
+template <class S>
+class AdaMuonRule {
 public:
-  explicit AdaMuon(AdaMuonOptions<S> o = {}, std::string name = "adamuon")
-      : OptimizerBase<S>(std::move(name), o.wd),
-        ortho_(Orthogonalizer<S>::make(o.ortho, o.ns_steps, o.ns_eps)),
+  using Options = AdaMuonOptions<S>;
+  using State = std::array<Mat<S>, 2>;
+  static constexpr const char* kName = "adamuon";
+  static constexpr std::array<StateField, 2> kState{{{"momentum", false}, {"v", false}}};
+  static constexpr bool kInPlace = false;
+
+  explicit AdaMuonRule(Options o)
+      : ortho_(Orthogonalizer<S>::make(o.ortho, o.ns_steps, o.ns_eps)),
         o_(std::move(o)),
         beta2_(o_.beta2 ? *o_.beta2 : o_.beta) {}
-  std::unique_ptr<Optimizer<S>> clone() const override { return std::make_unique<AdaMuon>(*this); }
-  const AdaMuonOptions<S>& options() const { return o_; }
+  const Options& options() const { return o_; }
   const S& beta2() const { return beta2_; }
 
-protected:
-  Mat<S> direction_only(const Mat<S>& g) const override {
-    Mat<S> b, v;
-    return compute(g, b, v);
-  }
-  Mat<S> commit(const Mat<S>& g) override {
-    Mat<S> b, v;
-    Mat<S> d = compute(g, b, v);
-    b_ = std::move(b);
-    v_ = std::move(v);
-    return d;
-  }
-  std::map<std::string, Mat<S>> moments() const override {
-    if (b_.size() == 0) return {};
-    return {{"momentum", b_}, {"v", v_}};
-  }
-  void set_moments(const std::map<std::string, Mat<S>>& st) override {
-    auto rest = st;
-    Mat<S> b = this->take(rest, "momentum"), v = this->take(rest, "v");
-    OptimizerBase<S>::set_moments(rest);
-    if (b.rows() != v.rows() || b.cols() != v.cols())
-      throw InputError(this->name_ + ": state 'momentum' and 'v' must have the same shape");
-    b_ = std::move(b);
-    v_ = std::move(v);
-  }
-  void clear_moments() override { b_.resize(0, 0), v_.resize(0, 0); }
-
-private:
-  Mat<S> compute(const Mat<S>& g, Mat<S>& b, Mat<S>& v) const {
+  Mat<S> direction(const Mat<S>& g, const State& s, long, State& next) const {
     using std::sqrt;
-    this->check_moment_shape(b_, g.rows(), g.cols(), "momentum");
-    b = momentum_next(MomentumKind::ema, o_.beta, b_, g);
+    const Mat<S>& v0 = s[1];
+    Mat<S>&b = next[0], &v = next[1];
+    b = momentum_next(MomentumKind::ema, o_.beta, s[0], g);
     const Mat<S> u = momentum_input(MomentumKind::ema, o_.beta, o_.nesterov, g, b);
     const Mat<S> o = ortho_(o_.sign ? spectral::sign(u) : u);  // seed 004: NS(sign(u))
     const Mat<S> o2 = o.cwiseProduct(o);
-    v = v_.size() ? Mat<S>(beta2_ * v_ + (S(1) - beta2_) * o2) : Mat<S>((S(1) - beta2_) * o2);
+    v = v0.size() ? Mat<S>(beta2_ * v0 + (S(1) - beta2_) * o2) : Mat<S>((S(1) - beta2_) * o2);
     Mat<S> d(g.rows(), g.cols());
     for (Eigen::Index j = 0; j < g.cols(); ++j)
       for (Eigen::Index i = 0; i < g.rows(); ++i) d(i, j) = safe_ratio<S>(o(i, j), sqrt(v(i, j)) + o_.eps, "adamuon");
@@ -89,13 +92,16 @@ private:
     return scale * d;
   }
 
+private:
   Orthogonalizer<S> ortho_;
-  AdaMuonOptions<S> o_;
+  Options o_;
   S beta2_;
-  Mat<S> b_, v_;
 };
 
-extern template class AdaMuon<double>;
-extern template class AdaMuon<Real>;
+template <class S>
+using AdaMuon = RuleOptimizer<S, AdaMuonRule<S>>;
+
+extern template class RuleOptimizer<double, AdaMuonRule<double>>;
+extern template class RuleOptimizer<Real, AdaMuonRule<Real>>;
 
 }  // namespace muonlab::solvers

@@ -8,37 +8,57 @@
 
 namespace muonlab::solvers {
 
-template <class S>
-class Gd final : public OptimizerBase<S> {
-public:
-  explicit Gd(S wd = S(0), std::string name = "gd") : OptimizerBase<S>(std::move(name), std::move(wd)) {}
-  std::unique_ptr<Optimizer<S>> clone() const override { return std::make_unique<Gd>(*this); }
-
-protected:
-  Mat<S> direction_only(const Mat<S>& g) const override { return g; }
-  Mat<S> commit(const Mat<S>& g) override { return g; }
-  void apply_update(Mat<S>& w, const Mat<S>& g, const S& lr) override {
-    if (&w == &g) return OptimizerBase<S>::apply_update(w, g, lr);  // aliased: decay must not touch g first
-    this->apply_decay(w, lr);
-    for (Eigen::Index j = 0; j < w.cols(); ++j)
-      for (Eigen::Index i = 0; i < w.rows(); ++i) w(i, j) -= lr * g(i, j);
-  }
+/// The defaults, written once (GdOptions and the registry's key table read them).
+struct GdDefaults {
+  static constexpr const char* wd = "0";
 };
 
 template <class S>
-class SignGd final : public OptimizerBase<S> {
-public:
-  explicit SignGd(S wd = S(0), std::string name = "signgd") : OptimizerBase<S>(std::move(name), std::move(wd)) {}
-  std::unique_ptr<Optimizer<S>> clone() const override { return std::make_unique<SignGd>(*this); }
+struct GdOptions {
+  S wd = parse_scalar<S>(GdDefaults::wd);
+  static GdOptions from(const SpecReader& r) { return {r.template scalar<S>("wd")}; }
+};
 
-protected:
-  // Thm 3.1: SignGD steps along sign(∇L), sign(0) = 0.
-  Mat<S> direction_only(const Mat<S>& g) const override { return spectral::sign(g); }
-  Mat<S> commit(const Mat<S>& g) override { return spectral::sign(g); }
+/// GD as an update rule (no state): the direction is G.
+template <class S>
+class GdRule {
+public:
+  using Options = GdOptions<S>;
+  static constexpr const char* kName = "gd";
+  static constexpr std::array<StateField, 0> kState{};
+  static constexpr bool kInPlace = true;
+
+  explicit GdRule(Options o) : o_(std::move(o)) {}
+  const Options& options() const { return o_; }
+
+  Mat<S> direction(const Mat<S>& g, const std::array<Mat<S>, 0>&, long, std::array<Mat<S>, 0>&) const { return g; }
+  // In place: no allocation per step, which matters at high precision.
+  void update_in_place(Mat<S>& w, const Mat<S>& g, const S& lr) const {
+    for (Eigen::Index j = 0; j < w.cols(); ++j)
+      for (Eigen::Index i = 0; i < w.rows(); ++i) w(i, j) -= lr * g(i, j);
+  }
+
+private:
+  Options o_;
+};
+
+/// SignGD as an update rule (no state). Thm 3.1: SignGD steps along sign(∇L), sign(0) = 0.
+template <class S>
+class SignGdRule {
+public:
+  using Options = GdOptions<S>;
+  static constexpr const char* kName = "signgd";
+  static constexpr std::array<StateField, 0> kState{};
+  static constexpr bool kInPlace = true;
+
+  explicit SignGdRule(Options o) : o_(std::move(o)) {}
+  const Options& options() const { return o_; }
+
+  Mat<S> direction(const Mat<S>& g, const std::array<Mat<S>, 0>&, long, std::array<Mat<S>, 0>&) const {
+    return spectral::sign(g);
+  }
   // In place: w − lr·(±1) is w ∓ lr exactly, and w − lr·0 = w, so this equals the generic path bit for bit.
-  void apply_update(Mat<S>& w, const Mat<S>& g, const S& lr) override {
-    if (&w == &g) return OptimizerBase<S>::apply_update(w, g, lr);  // aliased: decay must not touch g first
-    this->apply_decay(w, lr);
+  void update_in_place(Mat<S>& w, const Mat<S>& g, const S& lr) const {
     const S zero(0);  // hoisted: constructing an MPFR zero per comparison would dominate the step
     for (Eigen::Index j = 0; j < w.cols(); ++j)
       for (Eigen::Index i = 0; i < w.rows(); ++i) {
@@ -48,13 +68,21 @@ protected:
           w(i, j) += lr;
       }
   }
+
+private:
+  Options o_;
 };
 
-extern template class Gd<double>;
-extern template class Gd<Real>;
-extern template class Gd<Rational>;
-extern template class SignGd<double>;
-extern template class SignGd<Real>;
-extern template class SignGd<Rational>;
+template <class S>
+using Gd = RuleOptimizer<S, GdRule<S>>;
+template <class S>
+using SignGd = RuleOptimizer<S, SignGdRule<S>>;
+
+extern template class RuleOptimizer<double, GdRule<double>>;
+extern template class RuleOptimizer<Real, GdRule<Real>>;
+extern template class RuleOptimizer<Rational, GdRule<Rational>>;
+extern template class RuleOptimizer<double, SignGdRule<double>>;
+extern template class RuleOptimizer<Real, SignGdRule<Real>>;
+extern template class RuleOptimizer<Rational, SignGdRule<Rational>>;
 
 }  // namespace muonlab::solvers

@@ -131,10 +131,11 @@ SpecReader::SpecReader(const Spec& spec, std::vector<KeyInfo> keys)
     : spec_(spec), keys_(std::move(keys)), values_(keys_.size()), given_(keys_.size(), false) {
   for (std::size_t i = 0; i < keys_.size(); ++i) values_[i] = keys_[i].default_text;
   for (const auto& [key, value] : spec_.values) {
-    auto it = std::find_if(keys_.begin(), keys_.end(), [&](const KeyInfo& k) { return k.key == key; });
+    auto it = std::find_if(keys_.begin(), keys_.end(), [&](const KeyInfo& k) { return k.key == key && !k.internal; });
     if (it == keys_.end()) {
       std::vector<std::string> valid;
-      for (const auto& k : keys_) valid.push_back(k.key);
+      for (const auto& k : keys_)
+        if (!k.internal) valid.push_back(k.key);
       throw InputError("'" + spec_.name + "' has no key '" + key + "' (valid keys: " +
                        (valid.empty() ? std::string("none") : join(valid, ", ")) + ")");
     }
@@ -251,8 +252,9 @@ std::string SpecReader::display_name() const {
 std::string describe_keys(const std::vector<KeyInfo>& keys) {
   std::vector<std::string> parts;
   for (const auto& k : keys)
-    parts.push_back(k.key + "=" + (k.default_text.empty() ? std::string("(derived)") : k.default_text) + " (" +
-                    k.range_text() + ")");
+    if (!k.internal)
+      parts.push_back(k.key + "=" + (k.default_text.empty() ? std::string("(derived)") : k.default_text) + " (" +
+                      k.range_text() + ")");
   return parts.empty() ? std::string("no keys") : join(parts, ", ");
 }
 

@@ -41,6 +41,8 @@ struct KeyInfo {
   std::optional<Rational> lo, hi;
   bool lo_open = false, hi_open = false;
   std::vector<std::string> choices;  // choice keys
+  /// Set only by a variant's preset (solvers/optimizer_id.hpp), never by a user: not listed, not accepted in a spec.
+  bool internal = false;
   /// "[0, 1)", "> 0", ">= 0", "0|1", "ema|classical|none", ...
   std::string range_text() const;
 };

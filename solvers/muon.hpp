@@ -29,6 +29,13 @@ inline const char* scaling_name(MuonScaling s) {
   return "?";
 }
 
+inline MuonScaling muon_scaling_from(const std::string& s) {
+  if (s == "keller") return MuonScaling::keller;
+  if (s == "moonlight") return MuonScaling::moonlight;
+  if (s == "none") return MuonScaling::none;
+  throw InputError("scaling must be keller, moonlight or none, not '" + s + "'");
+}
+
 /// The factor multiplying ortho(u) for an m×n parameter.
 template <class S>
 S muon_scale(MuonScaling s, Eigen::Index m, Eigen::Index n) {
@@ -44,57 +51,63 @@ S muon_scale(MuonScaling s, Eigen::Index m, Eigen::Index n) {
   return S(1);
 }
 
-template <class S>
-struct MuonOptions {
-  std::string ortho = "ns5";      // "polar" or a Newton–Schulz schedule name / file
-  long ns_steps = 0;              // 0: the schedule's own length
-  std::optional<S> ns_eps;        // the schedule's own ε (1e-7) unless set
-  MuonScaling scaling = MuonScaling::keller;
-  MomentumKind momentum = MomentumKind::ema;
-  S beta = S(95) / S(100);        // Keller, nanochat, Moonlight: 0.95
-  bool nesterov = true;
-  S wd = S(0);
-  bool diag_vectors = false;      // MuonAll: an n×1 parameter is diag(g)
+/// The defaults of `muon` (Keller Jordan's Muon, nanochat, the paper's Section 3), written once: MuonOptions and the
+/// registry's key table read them. `muon-moonlight`, `muon-ideal` and `muonall` are this rule with the presets of
+/// solvers/optimizer_id.hpp.
+struct MuonDefaults {
+  static constexpr const char* ortho = "ns5";        // "polar" or a Newton–Schulz schedule name / file
+  static constexpr const char* scaling = "keller";
+  static constexpr const char* momentum = "ema";
+  static constexpr const char* beta = "0.95";        // Keller, nanochat, Moonlight: 0.95
+  static constexpr bool nesterov = true;
+  static constexpr const char* wd = "0";
+  static constexpr bool diag_vectors = false;        // MuonAll: an n×1 parameter is diag(g)
 };
 
 template <class S>
-class Muon final : public OptimizerBase<S> {
+struct MuonOptions {
+  std::string ortho = MuonDefaults::ortho;
+  long ns_steps = 0;              // 0: the schedule's own length
+  std::optional<S> ns_eps;        // the schedule's own ε (1e-7) unless set
+  MuonScaling scaling = muon_scaling_from(MuonDefaults::scaling);
+  MomentumKind momentum = momentum_kind_from(MuonDefaults::momentum);
+  S beta = parse_scalar<S>(MuonDefaults::beta);
+  bool nesterov = MuonDefaults::nesterov;
+  S wd = parse_scalar<S>(MuonDefaults::wd);
+  bool diag_vectors = MuonDefaults::diag_vectors;
+
+  static MuonOptions from(const SpecReader& r) {
+    MuonOptions o;
+    o.ortho = r.text("ortho");
+    o.ns_steps = ns_steps_of(r);
+    o.ns_eps = optional_scalar<S>(r, "ns_eps");
+    o.scaling = muon_scaling_from(r.choice("scaling"));
+    o.momentum = momentum_kind_from(r.choice("momentum"));
+    o.beta = r.template scalar<S>("beta");
+    o.nesterov = r.flag("nesterov");
+    o.wd = r.template scalar<S>("wd");
+    o.diag_vectors = r.flag("diag_vectors");
+    return o;
+  }
+};
+
+/// Muon as an update rule; its state is the momentum buffer (empty with momentum = none).
+template <class S>
+class MuonRule {
 public:
-  explicit Muon(MuonOptions<S> o = {}, std::string name = "muon")
-      : OptimizerBase<S>(std::move(name), o.wd),
-        ortho_(Orthogonalizer<S>::make(o.ortho, o.ns_steps, o.ns_eps)),
-        o_(std::move(o)) {}
-  std::unique_ptr<Optimizer<S>> clone() const override { return std::make_unique<Muon>(*this); }
-  const MuonOptions<S>& options() const { return o_; }
+  using Options = MuonOptions<S>;
+  using State = std::array<Mat<S>, 1>;
+  static constexpr const char* kName = "muon";
+  static constexpr std::array<StateField, 1> kState{{{"momentum", false}}};
+  static constexpr bool kInPlace = false;
+
+  explicit MuonRule(Options o) : ortho_(Orthogonalizer<S>::make(o.ortho, o.ns_steps, o.ns_eps)), o_(std::move(o)) {}
+  const Options& options() const { return o_; }
   const Orthogonalizer<S>& orthogonalizer() const { return ortho_; }
 
-protected:
-  Mat<S> direction_only(const Mat<S>& g) const override {
-    Mat<S> b;
-    return compute(g, b);
-  }
-  Mat<S> commit(const Mat<S>& g) override {
-    Mat<S> b;
-    Mat<S> d = compute(g, b);
-    b_ = std::move(b);
-    return d;
-  }
-  std::map<std::string, Mat<S>> moments() const override {
-    if (b_.size() == 0) return {};
-    return {{"momentum", b_}};
-  }
-  void set_moments(const std::map<std::string, Mat<S>>& st) override {
-    auto rest = st;
-    Mat<S> b = this->take(rest, "momentum");
-    OptimizerBase<S>::set_moments(rest);
-    b_ = std::move(b);
-  }
-  void clear_moments() override { b_.resize(0, 0); }
-
-private:
-  Mat<S> compute(const Mat<S>& g, Mat<S>& b) const {
-    this->check_moment_shape(b_, g.rows(), g.cols(), "momentum");
-    b = momentum_next(o_.momentum, o_.beta, b_, g);
+  Mat<S> direction(const Mat<S>& g, const State& s, long, State& next) const {
+    Mat<S>& b = next[0];
+    b = momentum_next(o_.momentum, o_.beta, s[0], g);
     const Mat<S> u = momentum_input(o_.momentum, o_.beta, o_.nesterov, g, b);
     if (o_.diag_vectors && g.cols() == 1) {
       // MuonAll (seed 003): Muon on diag(u), read back; n×n, so the Keller scale is 1.
@@ -105,12 +118,15 @@ private:
     return muon_scale<S>(o_.scaling, g.rows(), g.cols()) * ortho_(u);
   }
 
+private:
   Orthogonalizer<S> ortho_;
-  MuonOptions<S> o_;
-  Mat<S> b_;  // empty until the first step (or when momentum = none)
+  Options o_;
 };
 
-extern template class Muon<double>;
-extern template class Muon<Real>;
+template <class S>
+using Muon = RuleOptimizer<S, MuonRule<S>>;
+
+extern template class RuleOptimizer<double, MuonRule<double>>;
+extern template class RuleOptimizer<Real, MuonRule<Real>>;
 
 }  // namespace muonlab::solvers

@@ -15,66 +15,65 @@
 
 namespace muonlab::solvers {
 
-template <class S>
-struct NorMuonOptions {
-  std::string ortho = "ns5";
-  long ns_steps = 0;
-  std::optional<S> ns_eps;
-  S beta = S(95) / S(100);
-  bool nesterov = true;
-  S beta2 = S(95) / S(100);
-  S eps = S(1) / S(10000000000LL);  // 1e-10
-  S wd = S(0);
+/// The defaults of the reference normuon.py, written once: NorMuonOptions and the registry's key table read them.
+struct NorMuonDefaults {
+  static constexpr const char* ortho = "ns5";
+  static constexpr const char* beta = "0.95";
+  static constexpr bool nesterov = true;
+  static constexpr const char* beta2 = "0.95";
+  static constexpr const char* eps = "1e-10";
+  static constexpr const char* wd = "0";
 };
 
 template <class S>
-class NorMuon final : public OptimizerBase<S> {
+struct NorMuonOptions {
+  std::string ortho = NorMuonDefaults::ortho;
+  long ns_steps = 0;
+  std::optional<S> ns_eps;
+  S beta = parse_scalar<S>(NorMuonDefaults::beta);
+  bool nesterov = NorMuonDefaults::nesterov;
+  S beta2 = parse_scalar<S>(NorMuonDefaults::beta2);
+  S eps = parse_scalar<S>(NorMuonDefaults::eps);
+  S wd = parse_scalar<S>(NorMuonDefaults::wd);
+
+  static NorMuonOptions from(const SpecReader& r) {
+    NorMuonOptions o;
+    o.ortho = r.text("ortho");
+    o.ns_steps = ns_steps_of(r);
+    o.ns_eps = optional_scalar<S>(r, "ns_eps");
+    o.beta = r.template scalar<S>("beta");
+    o.nesterov = r.flag("nesterov");
+    o.beta2 = r.template scalar<S>("beta2");
+    o.eps = r.template scalar<S>("eps");
+    o.wd = r.template scalar<S>("wd");
+    return o;
+  }
+};
+
+/// NorMuon as an update rule; its state is the momentum buffer and the per-row second moment ν (m×1).
+template <class S>
+class NorMuonRule {
 public:
-  explicit NorMuon(NorMuonOptions<S> o = {}, std::string name = "normuon")
-      : OptimizerBase<S>(std::move(name), o.wd),
-        ortho_(Orthogonalizer<S>::make(o.ortho, o.ns_steps, o.ns_eps)),
-        o_(std::move(o)) {}
-  std::unique_ptr<Optimizer<S>> clone() const override { return std::make_unique<NorMuon>(*this); }
-  const NorMuonOptions<S>& options() const { return o_; }
+  using Options = NorMuonOptions<S>;
+  using State = std::array<Mat<S>, 2>;
+  static constexpr const char* kName = "normuon";
+  static constexpr std::array<StateField, 2> kState{{{"momentum", false}, {"nu", true}}};
+  static constexpr bool kInPlace = false;
 
-protected:
-  Mat<S> direction_only(const Mat<S>& g) const override {
-    Mat<S> b, nu;
-    return compute(g, b, nu);
-  }
-  Mat<S> commit(const Mat<S>& g) override {
-    Mat<S> b, nu;
-    Mat<S> d = compute(g, b, nu);
-    b_ = std::move(b);
-    nu_ = std::move(nu);
-    return d;
-  }
-  std::map<std::string, Mat<S>> moments() const override {
-    if (b_.size() == 0) return {};
-    return {{"momentum", b_}, {"nu", nu_}};
-  }
-  void set_moments(const std::map<std::string, Mat<S>>& st) override {
-    auto rest = st;
-    Mat<S> b = this->take(rest, "momentum"), nu = this->take(rest, "nu");
-    OptimizerBase<S>::set_moments(rest);
-    if (b.size() != 0 && (nu.rows() != b.rows() || nu.cols() != 1))
-      throw InputError(this->name_ + ": state 'nu' must be m x 1 for an m x n 'momentum'");
-    b_ = std::move(b);
-    nu_ = std::move(nu);
-  }
-  void clear_moments() override { b_.resize(0, 0), nu_.resize(0, 0); }
+  explicit NorMuonRule(Options o) : ortho_(Orthogonalizer<S>::make(o.ortho, o.ns_steps, o.ns_eps)), o_(std::move(o)) {}
+  const Options& options() const { return o_; }
 
-private:
-  Mat<S> compute(const Mat<S>& g, Mat<S>& b, Mat<S>& nu) const {
+  Mat<S> direction(const Mat<S>& g, const State& s, long, State& next) const {
     using std::sqrt;
-    this->check_moment_shape(b_, g.rows(), g.cols(), "momentum");
+    const Mat<S>& nu0 = s[1];
+    Mat<S>&b = next[0], &nu = next[1];
     const Eigen::Index m = g.rows(), n = g.cols();
-    b = momentum_next(MomentumKind::ema, o_.beta, b_, g);
+    b = momentum_next(MomentumKind::ema, o_.beta, s[0], g);
     const Mat<S> u = momentum_input(MomentumKind::ema, o_.beta, o_.nesterov, g, b);
     const Mat<S> o = ortho_(u);
     Mat<S> rowmean(m, 1);
     for (Eigen::Index i = 0; i < m; ++i) rowmean(i, 0) = spectral::norm_frobenius_sq(o.row(i)) / S(static_cast<long>(n));
-    nu = nu_.size() ? Mat<S>(o_.beta2 * nu_ + (S(1) - o_.beta2) * rowmean) : Mat<S>((S(1) - o_.beta2) * rowmean);
+    nu = nu0.size() ? Mat<S>(o_.beta2 * nu0 + (S(1) - o_.beta2) * rowmean) : Mat<S>((S(1) - o_.beta2) * rowmean);
     Mat<S> d(m, n);
     for (Eigen::Index i = 0; i < m; ++i) {
       const S den = sqrt(nu(i, 0)) + o_.eps;
@@ -86,12 +85,15 @@ private:
     return muon_scale<S>(MuonScaling::keller, m, n) * d;
   }
 
+private:
   Orthogonalizer<S> ortho_;
-  NorMuonOptions<S> o_;
-  Mat<S> b_, nu_;
+  Options o_;
 };
 
-extern template class NorMuon<double>;
-extern template class NorMuon<Real>;
+template <class S>
+using NorMuon = RuleOptimizer<S, NorMuonRule<S>>;
+
+extern template class RuleOptimizer<double, NorMuonRule<double>>;
+extern template class RuleOptimizer<Real, NorMuonRule<Real>>;
 
 }  // namespace muonlab::solvers

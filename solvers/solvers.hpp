@@ -4,7 +4,8 @@
 
 #include "solvers/adam.hpp"
 #include "solvers/adamuon.hpp"
-#include "solvers/catalog.hpp"
+#include "solvers/optimizer_id.hpp"
+#include "solvers/registry.hpp"
 #include "solvers/gd.hpp"
 #include "solvers/hyperparams.hpp"
 #include "solvers/momentum.hpp"

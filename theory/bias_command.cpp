@@ -1,7 +1,7 @@
 #include "theory/bias_command.hpp"
 
 #include "solvers/anchored_decay.hpp"
-#include "solvers/catalog.hpp"
+#include "solvers/registry.hpp"
 #include "solvers/optimizer.hpp"
 #include "solvers/optimizer_base.hpp"
 #include "solvers/step_size.hpp"
@@ -112,7 +112,7 @@ std::string BiasOptions::validate() const {
       spectral::require_resolvable_tolerance("--tol", tol, to_double(ScalarTraits<Real>::epsilon()),
                                              precision.digits(), classification() ? "" : "--exact");
     }
-    solvers::optimizer_info(optimizer.substr(0, optimizer.find(':')));  // the typed id: a catalog entry
+    solvers::optimizer_entry(optimizer.substr(0, optimizer.find(':')));  // the typed id: a registry entry
   } catch (const InputError& e) {
     return e.what();
   }

@@ -22,7 +22,7 @@
 namespace muonlab::theory {
 
 struct BiasOptions {
-  /// Optimizer spec NAME[:key=value,...]; NAME is an entry of solvers::optimizer_catalog() (its typed id).
+  /// Optimizer spec NAME[:key=value,...]; NAME is a solvers::OptimizerId name or alias (solvers/optimizer_id.hpp; its registry entry: solvers/registry.hpp).
   std::string optimizer;
   std::string problem;               // single | continuation | lora | ksample | classify | batch1; empty: single,
                                      // or ksample when samples > 1

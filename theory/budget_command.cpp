@@ -1,6 +1,6 @@
 #include "theory/budget_command.hpp"
 
-#include "solvers/catalog.hpp"
+#include "solvers/registry.hpp"
 #include "spectral/errors.hpp"
 #include "theory/json_number.hpp"
 #include "spectral/random.hpp"
@@ -43,8 +43,8 @@ std::string BudgetOptions::validate() const {
   if (m < 1 || n < 1) return "--m and --n must be >= 1";
   if (steps < 1) return "--steps must be >= 1";
   if (samples > 0) {
-    try {  // each spec names an entry of the optimizer catalog (the typed id)
-      for (const std::string& spec : optimizer_specs(optimizers)) solvers::optimizer_info(spec.substr(0, spec.find(':')));
+    try {  // each spec names an entry of the optimizer registry (the typed id)
+      for (const std::string& spec : optimizer_specs(optimizers)) solvers::optimizer_entry(spec.substr(0, spec.find(':')));
     } catch (const InputError& e) {
       return e.what();
     }

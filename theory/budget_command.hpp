@@ -25,7 +25,7 @@ struct BudgetOptions {
   std::optional<spectral::Precision> precision;  // none: double
   bool solve = false;                // also run the constrained solvers at every budget
   long samples = 0;                  // > 0: the k-sample mode
-  /// k-sample mode: optimizer specs (solvers/catalog names with options), comma-separated, or ';'-separated when
+  /// k-sample mode: optimizer specs (solvers/registry names with options), comma-separated, or ';'-separated when
   /// a spec has commas.
   std::string optimizers = "signgd,muon-ideal";
   long steps = 20000;
