@@ -103,5 +103,5 @@ TEST_CASE("coefficient files: every malformed input is an InputError naming the 
     CHECK_THROWS_WITH(read_schedule_file(f.path), Catch::Contains(b.message));
   }
   CHECK_THROWS_WITH(read_schedule_file("/tmp/muonlab_no_such_schedule_file.txt"),
-                    Catch::Contains("cannot open coefficient file"));
+                    Catch::Contains("cannot read coefficient file"));
 }
