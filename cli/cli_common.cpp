@@ -21,6 +21,37 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   spectral::write_text_atomic(path, content);
 }
 
+namespace {
+
+// A captured default as the help shows it: a list as the option takes it, comma-separated ("[full lora]" and
+// "full lora" -> "full,lora").
+std::string shown_default(const CLI::Option* opt) {
+  std::string d = opt->get_default_str();
+  if (d.size() >= 2 && d.front() == '[' && d.back() == ']') d = d.substr(1, d.size() - 2);
+  if (opt->get_expected_max() > 1)
+    for (char& c : d)
+      if (c == ' ') c = ',';
+  return d;
+}
+
+}  // namespace
+
+std::string HelpFormatter::make_option_opts(const CLI::Option* opt) const {
+  std::string s = CLI::Formatter::make_option_opts(opt);
+  const std::string d = opt->get_default_str();
+  if (!d.empty() && opt->get_option_text().empty()) {
+    const auto pos = s.find("=" + d);
+    if (pos != std::string::npos) s.erase(pos, d.size() + 1);
+  }
+  return s;
+}
+
+std::string HelpFormatter::make_option_desc(const CLI::Option* opt) const {
+  const std::string d = shown_default(opt);
+  const std::string desc = CLI::Formatter::make_option_desc(opt);
+  return d.empty() ? desc : desc + " (default " + d + ")";
+}
+
 CLI::Validator digits_validator() {
   // Bounds mirror muonlab::kMinDigits / kMaxDigits (spectral/scalar.hpp), repeated here so that the CLI core
   // builds without the multiprecision layers.

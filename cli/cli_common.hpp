@@ -49,6 +49,15 @@ inline constexpr const char* kCoeffsHelp =
     "'#' starts a comment, and optional lines 'safety = S' and 'eps = E' set the normalization "
     "X / (||X||_F (1 + S) + E) (defaults 0 and 1e-7)";
 
+/// The help formatter of every command (set on the root app before the subcommands are added, which inherit it): an
+/// option's captured default (CLI11's capture_default_str) is shown as "(default X)" at the end of its description,
+/// as the commands that write their defaults into the text show them, instead of CLI11's "TYPE=X".
+class HelpFormatter : public CLI::Formatter {
+ public:
+  std::string make_option_opts(const CLI::Option* opt) const override;
+  std::string make_option_desc(const CLI::Option* opt) const override;
+};
+
 /// Validator for --digits: an integer in [kMinDigits, kMaxDigits] with a message that says why.
 CLI::Validator digits_validator();
 

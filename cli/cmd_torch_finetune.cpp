@@ -1,72 +1,31 @@
 // muonlab finetune: fine-tunes a pretrained NanoChat, Full or LoRA, with a Muon-family or Adam rule (REFERENCE §5,
-// paper §3). Parsing and dispatch only; the work is nanochat::finetune.
+// paper §3). Parses into nanochat::FinetuneOptions, starts or joins the data-parallel ranks, calls nanochat::finetune,
+// prints; the checks and the text are nanochat/finetune_command.hpp.
 // Tested by tests/nanochat/test_finetune.cpp ("muonlab finetune from the command line")
 #include "cli/commands.hpp"
 #include "nanochat/dist_train.hpp"
-#include "nanochat/finetune.hpp"
+#include "nanochat/finetune_command.hpp"
 #include "nanochat/interrupt.hpp"
 #include "nanochat/optimizer_names.hpp"
-#include "nanochat/trainer.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
-#include <cmath>
 #include <iostream>
-#include <map>
 #include <memory>
-#include <sstream>
 
 namespace muonlab::cli {
 namespace {
 
-struct FinetuneArgs {
-  nanochat::FinetuneRequest req;
-  std::string targets;
-  bool json = false, quiet = false;
-  int nproc = 1;
-  double dist_timeout = 300;
+struct FinetuneArgs : nanochat::FinetuneOptions {
+  bool json = false;
   CLI::Option* lr = nullptr;
 };
 
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
-    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
-  }
-  return out;
-}
-
-// Mean over layers per kind of the ΔW statistics.
-std::string update_table(const nanochat::FinetuneSummary& s) {
-  const std::vector<std::string> kinds = {"Q", "K", "V", "O", "MLP_up", "MLP_down"};
-  std::string out = fmt::format("{:<9} {:>11} {:>11} {:>11} {:>9} {:>10} {:>10}\n", "ΔW kind", "max-norm", "spectral",
-                                "Frobenius", "st. rank", "rel. max", "rel. spec");
-  for (const auto& k : kinds) {
-    double mx = 0, sp = 0, fr = 0, sr = 0, rm = 0, rs = 0;
-    int n = 0;
-    for (const auto& u : s.updates)
-      if (u.kind == k) mx += u.norm_max, sp += u.norm_spectral, fr += u.norm_frobenius, sr += u.stable_rank,
-                       rm += u.rel_max, rs += u.rel_spectral, ++n;
-    if (n == 0) continue;
-    out += fmt::format("{:<9} {:>11.4e} {:>11.4e} {:>11.4e} {:>9.3f} {:>10.4e} {:>10.4e}\n", k, mx / n, sp / n, fr / n,
-                       sr / n, rm / n, rs / n);
-  }
-  out += "(means over layers; rel. = relative to the pretrained matrix's norm)\n";
-  return out;
-}
-
 int run(FinetuneArgs& a) {
-  nanochat::FinetuneRequest& req = a.req;
-  if (a.lr->count() > 0 && !(req.config.lr >= 0))
-    throw std::invalid_argument("--lr must be >= 0, got " + fmt::format("{}", req.config.lr));
-  if (!a.targets.empty()) req.config.lora.targets = split_list(a.targets);
-  if (req.resume && !req.from.empty())
-    throw std::invalid_argument("--resume takes --from and every setting from the run's config.json: drop --from");
-  req.progress = !a.quiet;
+  a.lr_given = a.lr->count() > 0;
+  if (const std::string problem = a.validate(); !problem.empty()) throw std::invalid_argument(problem);
+  nanochat::FinetuneRequest req = nanochat::finetune_request(a);
   // Data-parallel: start --nproc ranks here, or join the group the torchrun/Slurm environment describes.
   int launched = -1;
   req.comm = nanochat::join_or_launch(
@@ -86,31 +45,12 @@ int run(FinetuneArgs& a) {
     return kInternal;
   }
   if (!rank0) return s.diverged ? kCheckFailed : kOk;  // rank 0 reports; every rank exits alike
-  if (a.json) {
+  if (a.json)
     std::cout << nanochat::to_json(s).dump(2) << '\n';
-  } else {
-    using nanochat::finite_or_none;
-    using nanochat::format_measured;
-    const std::string method = s.method == "lora" ? fmt::format("lora r={} ({})", s.rank, s.init) : "full";
-    const std::string status = s.diverged ? fmt::format(" | DIVERGED at step {}", s.diverged_step)
-                               : s.status == "stopped"
-                                   ? fmt::format(" of {} (stopped: --resume continues)", s.planned_steps)
-                                   : std::string();
-    fmt::print("finetune {} ({}-pretrained): {} {} lr {:.4g} (peak {:.4g}), {} steps{}\n", s.from,
-               s.pretrain_optimizer, method, s.optimizer, s.lr, s.peak_lr, s.steps, status);
-    fmt::print("fine-tuning ppl {} -> {} (ratio {}) | forgetting {} bpb ({} -> {}) | L2 distance {}, cosine "
-               "distance {} | {:.1f} s, {} ms/step\n",
-               format_measured(finite_or_none(s.pretrained_ppl)), format_measured(finite_or_none(s.final_ppl)),
-               format_measured(finite_or_none(s.ppl_ratio)), format_measured(finite_or_none(s.forgetting_bpb), "{:+.4f}"),
-               format_measured(finite_or_none(s.pretrained_bpb)), format_measured(finite_or_none(s.final_bpb)),
-               format_measured(finite_or_none(s.l2_distance), "{:.4g}"),
-               format_measured(finite_or_none(s.cosine_distance), "{:.4g}"), s.elapsed_s,
-               format_measured(s.steps > s.start_step ? finite_or_none(s.mean_step_ms) : std::nullopt, "{:.0f}"));
-    fmt::print("{}", update_table(s));
-  }
+  else
+    std::cout << nanochat::brief(s);
   if (s.diverged) {
-    fmt::print(stderr, "muonlab finetune: training diverged at step {} (non-finite loss): lower the learning rate{}\n",
-               s.diverged_step, s.run_dir.empty() ? std::string() : "; " + s.run_dir + "/summary.json records it");
+    fmt::print(stderr, "muonlab finetune: {}\n", nanochat::diverged_message(s));
     return kCheckFailed;
   }
   return kOk;

@@ -1,5 +1,6 @@
-// muonlab mismatch: the optimizer-mismatch sweep of the paper's §3 (issue 8). Parsing and dispatch only; the work is
-// experiments::run_mismatch (experiments/mismatch.hpp), the tables experiments/mismatch_tables.hpp.
+// muonlab mismatch: the optimizer-mismatch sweep of the paper's §3 (issue 8). Parses into
+// experiments::MismatchRunOptions, calls experiments::run_mismatch or merge_mismatch (experiments/mismatch.hpp),
+// prints; the preset with the given settings over it, the text and the exit code are experiments/mismatch_command.hpp.
 //
 // Exit codes: 0 the sweep is complete and every check holds; 1 complete and a check is violated (the numbers are in
 // OUT/summary.md either way); 3 not complete (--max-runs stopped it: rerun the same command to continue); 2 bad
@@ -7,8 +8,7 @@
 // Tested by tests/experiments/test_mismatch.cpp ("muonlab mismatch --preset tiny end to end")
 #include "cli/commands.hpp"
 #include "nanochat/interrupt.hpp"
-#include "experiments/mismatch.hpp"
-#include "experiments/mismatch_report.hpp"
+#include "experiments/mismatch_command.hpp"
 #include "nanochat/optimizer_names.hpp"
 
 #include <fmt/format.h>
@@ -21,22 +21,11 @@
 namespace muonlab::cli {
 namespace {
 
-struct MismatchArgs {
-  std::string preset = "cpu";
-  experiments::MismatchOptions o;
-  std::map<std::string, std::vector<double>> lrs;  // --lrs-OPT as parsed
-  nanochat::FinetuneConfig size;                  // --max-steps … as parsed; applied over the preset when given
-  std::vector<int> seeds;
-  std::string shard;                 // --shard I/N
-  std::vector<std::string> merge;    // --merge DIR…
-  bool json = false, quiet = false;
+// The options, and the CLI11 nodes of the settings that override the preset (keyed by flag).
+struct MismatchArgs : experiments::MismatchRunOptions {
+  bool json = false;
   std::map<std::string, CLI::Option*> opts;
 };
-
-bool given(const MismatchArgs& a, const std::string& name) {
-  auto it = a.opts.find(name);
-  return it != a.opts.end() && it->second->count() > 0;
-}
 
 std::string grid_text(const std::vector<double>& grid) {
   std::string s;
@@ -45,30 +34,11 @@ std::string grid_text(const std::vector<double>& grid) {
 }
 
 int run(MismatchArgs& a) {
-  experiments::MismatchOptions o = a.o;
-  experiments::apply_mismatch_preset(a.preset, o);
-  if (given(a, "--max-steps")) o.finetune.max_steps = a.size.max_steps;
-  if (given(a, "--max-bytes")) o.finetune.max_bytes = a.size.max_bytes;
-  if (given(a, "--batch-size")) o.finetune.batch_size = a.size.batch_size;
-  if (given(a, "--eval-tokens")) o.finetune.eval_tokens = a.size.eval_tokens;
-  if (given(a, "--rank")) o.finetune.lora.rank = a.size.lora.rank;
-  if (given(a, "--threads")) o.finetune.threads = a.size.threads;
-  if (given(a, "--device")) o.finetune.device = a.size.device;
-  if (given(a, "--data")) o.finetune.data = a.size.data;
-  if (given(a, "--seeds")) {
-    o.seeds.clear();
-    for (int s : a.seeds) {
-      if (s < 0) throw std::invalid_argument("--seeds must be non-negative");
-      o.seeds.push_back(std::uint64_t(s));
-    }
-  }
-  for (const auto& [opt, grid] : a.lrs)
-    if (given(a, "--lrs-" + opt)) o.lrs[opt] = grid;
-  o.progress = !a.quiet;
-  if (!a.shard.empty()) experiments::parse_shard(a.shard, o);
-  if (!a.merge.empty() && !a.shard.empty()) throw std::invalid_argument("--merge and --shard exclude each other");
-
-  const std::string out_dir = o.out_dir.empty() ? "runs/mismatch-" + o.preset : o.out_dir;
+  for (const auto& [flag, option] : a.opts)
+    if (option->count() > 0) a.given.insert(flag.substr(2));
+  if (const std::string problem = a.validate(); !problem.empty()) throw std::invalid_argument(problem);
+  const experiments::MismatchOptions o = experiments::mismatch_options(a);
+  const std::string out_dir = experiments::mismatch_out_dir(o);
   experiments::MismatchSummary s;
   // One scope for the whole sweep: a signal between two runs is kept for the next run's first step (which stops
   // there) rather than cleared by that run's own scope.
@@ -82,28 +52,19 @@ int run(MismatchArgs& a) {
                o.shard_count > 0 ? experiments::shard_dir(out_dir, o.shard_index, o.shard_count) : out_dir);
     return kInterrupted;
   }
-  const int violated = s.analysis.count("violated");
-  if (a.json) {
+  if (a.json)
     std::cout << experiments::to_json(s).dump(2) << '\n';
-  } else {
-    fmt::print("muonlab mismatch ({} preset): {} of {} runs done{} | results in {}\n\n", o.preset, s.done, s.planned,
-               s.complete ? "" : " — NOT complete: rerun the same command to continue", s.out_dir);
-    fmt::print("{}\n", experiments::table1_markdown(s.analysis));
-    for (const auto& c : s.analysis.checks)
-      fmt::print("{:<9} {:<28} {} (significant: {})\n", c.verdict, c.id, c.detail, c.significance);
-    fmt::print("\n{} checks hold, {} violated; tables, geometry, distances and ranks in {}/summary.md\n",
-               s.analysis.count("holds"), violated, s.out_dir);
-    if (s.new_runs > 0) fmt::print("{} new runs, {:.1f} s per run\n", s.new_runs, s.mean_run_s);
-  }
-  if (!s.complete) return kInconclusive;
-  return violated > 0 ? kCheckFailed : kOk;
+  else
+    std::cout << experiments::brief(s, o.preset);
+  static_assert(kOk == 0 && kCheckFailed == 1 && kInconclusive == 3, "experiments::exit_code's values");
+  return experiments::exit_code(s);
 }
 
 }  // namespace
 
 Command add_mismatch(CLI::App& app) {
   auto a = std::make_shared<MismatchArgs>();
-  experiments::MismatchOptions& o = a->o;
+  experiments::MismatchOptions& o = a->sweep;
   auto& opts = a->opts;
   CLI::App* sub = app.add_subcommand(
       "mismatch",
@@ -126,8 +87,8 @@ Command add_mismatch(CLI::App& app) {
       ->check(CLI::ExistingFile);
   opts["--data"] = sub->add_option("--data", a->size.data, "Fine-tuning text (default data/fortunes.txt or the "
                                                             "fortunes package)");
-  sub->add_option("--methods", o.methods, "Comma-separated: full,lora")->delimiter(',')->capture_default_str();
-  sub->add_option("--optimizers", o.optimizers,
+  sub->add_option("--method,--methods", o.methods, "Comma-separated: full,lora")->delimiter(',')->capture_default_str();
+  sub->add_option("--optimizer,--optimizers", o.optimizers,
                   "Fine-tuning matrix rules, comma-separated: muon,adam (add adamuon,normuon for the beyond-the-paper "
                   "study)")
       ->delimiter(',')

@@ -1,11 +1,12 @@
-// muonlab pretrain: pretrains a compact NanoChat with Muon or Adam (REFERENCE §5). Parsing and dispatch only;
-// the work is nanochat::pretrain.
+// muonlab pretrain: pretrains a compact NanoChat with Muon or Adam (REFERENCE §5). Parses into
+// nanochat::PretrainOptions, starts or joins the data-parallel ranks, calls nanochat::pretrain, prints; the preset
+// with the given settings over it and the text are nanochat/pretrain_command.hpp.
 // Tested by tests/nanochat/test_pretrain.cpp ("muonlab pretrain and spectrum --checkpoint/--compare from the command line")
 #include "cli/commands.hpp"
 #include "nanochat/dist_train.hpp"
 #include "nanochat/interrupt.hpp"
 #include "nanochat/optimizer_names.hpp"
-#include "nanochat/pretrain.hpp"
+#include "nanochat/pretrain_command.hpp"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -17,72 +18,22 @@
 namespace muonlab::cli {
 namespace {
 
-struct PretrainArgs {
-  std::string preset = "cpu";
-  nanochat::ModelConfig model;   // values as parsed; applied over the preset only when given
-  nanochat::TrainConfig train;
-  std::string run_dir, tokenizer = "bpe", finetune_data;
-  std::int64_t finetune_max_bytes = 0;
-  bool resume = false, force = false, json = false, quiet = false, prepare_only = false;
-  std::int64_t stop_after = 0;
-  int nproc = 1;
-  double dist_timeout = 300;
+// The options, and the CLI11 nodes of the settings that override the preset (keyed by flag).
+struct PretrainArgs : nanochat::PretrainOptions {
+  bool json = false;
   std::map<std::string, CLI::Option*> opts;
 };
 
-bool given(const PretrainArgs& a, const std::string& name) {
-  auto it = a.opts.find(name);
-  return it != a.opts.end() && it->second->count() > 0;
-}
-
 int run(PretrainArgs& a) {
-  nanochat::ModelConfig m;
-  nanochat::TrainConfig t;
-  nanochat::apply_preset(a.preset, m, t);
-  // Options given on the command line override the preset.
-  if (given(a, "--depth")) m.depth = a.model.depth;
-  if (given(a, "--seq-len")) m.seq_len = a.model.seq_len;
-  if (given(a, "--optimizer")) {  // a shared name (solvers/optimizer_id.hpp) as the config's optimizer and variant
-    const auto [optimizer, variant] = nanochat::torch_config_names(a.train.optimizer);
-    t.optimizer = optimizer;
-    if (!variant.empty()) t.muon_variant = variant;
-  }
-  if (given(a, "--muon-variant")) t.muon_variant = a.train.muon_variant;
-  if (given(a, "--ns")) t.ns = a.train.ns;
-  if (given(a, "--steps")) t.steps = a.train.steps;
-  if (given(a, "--batch-size")) t.batch_size = a.train.batch_size;
-  if (given(a, "--matrix-lr")) t.matrix_lr = a.train.matrix_lr;
-  if (given(a, "--embedding-lr")) t.embedding_lr = a.train.embedding_lr;
-  if (given(a, "--unembedding-lr")) t.unembedding_lr = a.train.unembedding_lr;
-  if (given(a, "--weight-decay")) t.weight_decay = a.train.weight_decay;
-  if (given(a, "--grad-clip")) t.grad_clip = a.train.grad_clip;
-  if (given(a, "--eval-every")) t.eval_every = a.train.eval_every;
-  if (given(a, "--eval-tokens")) t.eval_tokens = a.train.eval_tokens;
-  if (given(a, "--probe-every")) t.probe_every = a.train.probe_every;
-  if (given(a, "--checkpoint-every")) t.checkpoint_every = a.train.checkpoint_every;
-  if (given(a, "--seed")) t.seed = a.train.seed;
-  if (given(a, "--threads")) t.threads = a.train.threads;
-  if (given(a, "--device")) t.device = a.train.device;
-  if (given(a, "--data")) t.data = a.train.data;
-  if (given(a, "--max-bytes")) t.max_bytes = a.train.max_bytes;
-  if (given(a, "--val-fraction")) t.val_fraction = a.train.val_fraction;
-  if (given(a, "--vocab-size")) t.vocab_size = a.train.vocab_size;
-  m.vocab_size = t.vocab_size;
-  nanochat::PretrainRequest req;
-  req.model = m, req.train = t;
-  req.run_dir = a.run_dir.empty()
-                    ? fmt::format("runs/pretrain-{}-{}-d{}-s{}", t.preset, t.optimizer, m.depth, t.seed)
-                    : a.run_dir;
-  req.stop_after = a.stop_after;
-  req.resume = a.resume, req.force = a.force, req.progress = !a.quiet, req.tokenizer = a.tokenizer;
-  req.prepare_only = a.prepare_only;
-  req.finetune_data = a.finetune_data, req.finetune_max_bytes = a.finetune_max_bytes;
+  for (const auto& [flag, option] : a.opts)
+    if (option->count() > 0) a.given.insert(flag.substr(2));
+  if (const std::string problem = a.validate(); !problem.empty()) throw std::invalid_argument(problem);
+  nanochat::PretrainRequest req = nanochat::pretrain_request(a);
   // Data-parallel: start --nproc ranks here, or join the group the torchrun/Slurm environment describes.
-  if (a.prepare_only && a.nproc > 1) throw std::invalid_argument("--prepare-only runs on one process: drop --nproc");
   int launched = -1;
   const auto comm = nanochat::join_or_launch(
       {a.nproc, std::chrono::milliseconds(std::int64_t(a.dist_timeout * 1000))},
-      torch::Device(t.device == "cuda" ? torch::kCUDA : torch::kCPU), !a.quiet, &launched);
+      torch::Device(req.train.device == "cuda" ? torch::kCUDA : torch::kCPU), !a.quiet, &launched);
   if (launched >= 0) return launched;  // this process was the launcher: its ranks have done the work
   const bool rank0 = !comm || comm->rank() == 0;
   req.comm = comm;
@@ -111,36 +62,12 @@ int run(PretrainArgs& a) {
     throw;
   }
   if (!rank0) return s.status == "diverged" ? kCheckFailed : kOk;  // rank 0 reports; every rank exits alike
-  using nanochat::format_measured;
-  if (a.json) {
+  if (a.json)
     std::cout << nanochat::to_json(s).dump(2) << '\n';
-  } else if (a.prepare_only) {
-    fmt::print("run {}: prepared ({} tokenizer, {} train tokens, {:.2f} bytes/token, {}); no steps taken\n", s.run_dir,
-               s.tokenizer, s.train_tokens, s.bytes_per_token,
-               s.finetune_tokens > 0 ? fmt::format("{} fine-tuning tokens", s.finetune_tokens)
-                                     : std::string("no fine-tuning tokens"));
-  } else {
-    if (s.mfu)
-      fmt::print("model FLOPs utilization {:.1f}% of {:.0f} TFLOP/s (bf16 peak; MUONLAB_PEAK_TFLOPS sets it)\n",
-                 100 * *s.mfu, nanochat::peak_bf16_tflops());
-    const std::string what = s.status == "finished" ? fmt::format("{} steps of {}", s.steps, s.optimizer)
-                             : s.status == "stopped"
-                                 ? fmt::format("stopped at step {} of {} ({}; --resume continues)", s.steps,
-                                               s.planned_steps, s.optimizer)
-                                 : fmt::format("DIVERGED at step {} of {} ({})", s.diverged_step, s.planned_steps,
-                                               s.optimizer);
-    const std::string at = s.final_val_step >= 0 ? fmt::format(" at step {}", s.final_val_step) : std::string();
-    fmt::print("run {}: {} | final val {} bpb{} (initial {}, unigram baseline {}) | {} tok/s, {} ms/step ({} ms "
-               "optimizer), {} model TFLOP/s | Q,K,V stable rank {}, SVD entropy {} | {:.1f} s\n",
-               s.run_dir, what, format_measured(s.final_val_bpb), at, format_measured(s.initial_val_bpb),
-               format_measured(s.unigram_val_bpb), format_measured(s.tokens_per_second, "{:.0f}"),
-               format_measured(s.mean_step_ms, "{:.1f}"), format_measured(s.mean_optimizer_ms, "{:.1f}"),
-               format_measured(s.model_tflops, "{:.3g}"), format_measured(s.qkv_stable_rank, "{:.2f}"),
-               format_measured(s.qkv_svd_entropy), s.elapsed_s);
-  }
+  else
+    std::cout << nanochat::brief(s);
   if (s.status == "diverged") {
-    fmt::print(stderr, "muonlab pretrain: training diverged at step {} (non-finite loss): lower the learning rate; "
-               "{}/summary.json records it\n", s.diverged_step, s.run_dir);
+    fmt::print(stderr, "muonlab pretrain: {}\n", nanochat::diverged_message(s));
     return kCheckFailed;
   }
   return kOk;

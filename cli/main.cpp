@@ -9,6 +9,7 @@
 
 #include <exception>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("muonlab ") + MUONLAB_VERSION);
   app.require_subcommand(1, 1);
   app.fallthrough(false);
+  app.formatter(std::make_shared<HelpFormatter>());  // before the subcommands: they copy it
   const std::vector<Command> commands = make_commands(app);
   std::string path;
   CLI::App* last = nullptr;
