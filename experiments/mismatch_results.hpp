@@ -42,6 +42,10 @@ struct SweepKey {
 /// An lr as the tables and keys print it: the shortest of up to 9 significant digits ("0.5", "0.03", "1e-05").
 std::string format_lr(double lr);
 
+/// A JSON file of a run or sweep folder (config.json, summary.json, sweep.json); std::invalid_argument (bad input,
+/// exit 2) naming the file when it is missing or not JSON.
+nlohmann::json read_json_file(const std::string& path);
+
 struct SweepRecord {
   SweepKey key;
   int n_embd = 0;  // the model width, so the analysis knows every hidden matrix's shape (C×C, 4C×C, C×4C)

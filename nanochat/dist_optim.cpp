@@ -11,17 +11,8 @@ namespace {
 
 bool is_matrix_rule(Rule r) { return r != Rule::AdamW; }
 
-// The state a Muon-family rule keeps per matrix, and its shape for an (m, n) matrix (NorMuon's ν is m×1).
-std::vector<std::string> matrix_state_keys(Rule r) {
-  switch (r) {
-    case Rule::Muon: return {"buf"};
-    case Rule::AdaMuon: return {"buf", "v"};
-    case Rule::NorMuon: return {"buf", "nu"};
-    case Rule::AdamW: return {};
-  }
-  return {};
-}
-
+// The state a Muon-family rule keeps per matrix (optim.hpp: stacked_keys), and its shape for an (m, n) matrix
+// (NorMuon's ν is m×1).
 std::vector<std::int64_t> state_shape(const std::string& key, std::vector<std::int64_t> item) {
   if (key == "nu") item.back() = 1;
   return item;
@@ -161,7 +152,7 @@ torch::Tensor DistOptimizer::step(double lr_mult, double momentum, double grad_c
       std::vector<std::int64_t> shape = {s->chunk};
       shape.insert(shape.end(), s->item_shape.begin(), s->item_shape.end());
       const torch::Tensor G = g.view(shape);
-      for (const std::string& key : matrix_state_keys(s->rule)) {
+      for (const std::string& key : stacked_keys(s->rule)) {
         torch::Tensor& st = s->state[key];
         if (!st.defined()) {
           std::vector<std::int64_t> ss = {s->chunk};
@@ -220,7 +211,7 @@ std::map<std::string, torch::Tensor> DistOptimizer::state_dict() const {
   for (const Shard& s : shards_) {
     const auto& ids = groups[s.group].slots;
     const std::vector<std::string> keys =
-        is_matrix_rule(s.rule) ? matrix_state_keys(s.rule) : std::vector<std::string>{"m", "v"};
+        is_matrix_rule(s.rule) ? stacked_keys(s.rule) : std::vector<std::string>{"m", "v"};
     for (const std::string& key : keys) {
       const auto it = s.state.find(key);
       if (it == s.state.end() || !it->second.defined()) continue;  // not stepped yet (the same on every rank)
@@ -255,7 +246,7 @@ void DistOptimizer::load_state_dict(const std::map<std::string, torch::Tensor>& 
     const auto t_it = state.find(slots[ids.front()].name + ".t");
     if (t_it != state.end()) s.t = t_it->second.item<std::int64_t>();
     const std::vector<std::string> keys =
-        is_matrix_rule(s.rule) ? matrix_state_keys(s.rule) : std::vector<std::string>{"m", "v"};
+        is_matrix_rule(s.rule) ? stacked_keys(s.rule) : std::vector<std::string>{"m", "v"};
     for (const std::string& key : keys) {
       bool any = false;
       std::vector<torch::Tensor> per_slot;

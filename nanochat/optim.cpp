@@ -236,9 +236,6 @@ void ModelOptimizer::make_groups() {
   }
 }
 
-namespace {
-
-// The state keys of a Muon-family rule (AdamW groups keep per-slot state and use foreach kernels).
 std::vector<std::string> stacked_keys(Rule r) {
   switch (r) {
     case Rule::Muon: return {"buf"};
@@ -248,8 +245,6 @@ std::vector<std::string> stacked_keys(Rule r) {
   }
   return {};
 }
-
-}  // namespace
 
 void ModelOptimizer::bind(SlotGroup& g) {
   // Stack the slots' state (zeros where a slot has none yet, as the per-slot rules start) and make each slot's state

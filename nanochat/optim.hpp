@@ -76,6 +76,9 @@ void normuon_update(torch::Tensor& w, const torch::Tensor& g, torch::Tensor& buf
 
 enum class Rule { AdamW, Muon, AdaMuon, NorMuon };
 std::string rule_name(Rule r);
+/// The state a Muon-family rule keeps per matrix ("buf"; AdaMuon's "v"; NorMuon's row-wise "nu", m x 1 for an m x n
+/// matrix); empty for AdamW, whose groups keep per-slot state for the foreach kernels.
+std::vector<std::string> stacked_keys(Rule r);
 
 /// One routed parameter with its rule, base learning rate and state.
 struct Slot {

@@ -61,13 +61,7 @@ BiasSummary run_bias_classification(const BiasOptions& a) {
   auto sched = solvers::make_step_size<Real>(a.schedule.empty() ? "power:lr=0.1,p=0.5" : a.schedule);
   // The references first: InputError (exit 2) when the data are not separable.
   c.references = margin_references(problem, default_spectral_gap(a.precision));
-  toy::RunOptions ro;
-  ro.steps = a.steps;
-  ro.records = a.records;
-  if (a.steps >= 20000)
-    ro.progress = [](long done, long total) {
-      if (done % std::max(1L, total / 10) == 0) fmt::print(stderr, "bias: step {}/{}\n", done, total);
-    };
+  toy::RunOptions ro = bias_run_options(a);
   const toy::ClassificationRun<Real> run = toy::run_classification<Real>(
       problem, *opt, [&](long t) { return sched->at(t); }, batch, ro, MatR(), a.normalize);
   c.comparisons = compare_margins(problem, c.references, run.final_w);

@@ -60,13 +60,7 @@ BiasRegression run_regression(const BiasOptions& a, std::string& trajectory_csv)
       throw InputError("--decay-to w0 needs the continuation problem (a pretrained W0)");
     opt = std::make_unique<solvers::AnchoredDecay<S>>(std::move(opt), problem.p0);  // W ← W − ηλ(W − W0) − η·d
   }
-  toy::RunOptions ro;
-  ro.steps = a.steps;
-  ro.records = a.records;
-  if (a.steps >= 20000)
-    ro.progress = [](long done, long total) {
-      if (done % std::max(1L, total / 10) == 0) fmt::print(stderr, "bias: step {}/{}\n", done, total);
-    };
+  toy::RunOptions ro = bias_run_options(a);
   const toy::RunResult<S> r = toy::run_toy<S>(problem, *opt, [sched](long t) { return sched->at(t); }, candidates, ro);
   out.last = r.rows.back();
   if (!a.out.empty()) trajectory_csv = toy::trajectory_csv(r.candidates, r.rows);
@@ -117,6 +111,17 @@ std::string BiasOptions::validate() const {
     return e.what();
   }
   return {};
+}
+
+toy::RunOptions bias_run_options(const BiasOptions& a) {
+  toy::RunOptions ro;
+  ro.steps = a.steps;
+  ro.records = a.records;
+  if (a.steps >= 20000)
+    ro.progress = [](long done, long total) {
+      if (done % std::max(1L, total / 10) == 0) fmt::print(stderr, "bias: step {}/{}\n", done, total);
+    };
+  return ro;
 }
 
 BiasSummary run_bias(const BiasOptions& a) {

@@ -106,4 +106,8 @@ BiasSummary run_bias_classification(const BiasOptions& options);
 std::string brief_classification(const BiasSummary& summary);
 nlohmann::json json_classification(const BiasSummary& summary);
 
+/// The runner's options of a `bias` run: its steps and records, and a progress line on stderr every tenth of a run
+/// of 20000 steps or more (both problem kinds).
+toy::RunOptions bias_run_options(const BiasOptions& options);
+
 }  // namespace muonlab::theory
