@@ -1,4 +1,5 @@
 #include "toy/classification.hpp"
+#include "toy/section_file.hpp"
 
 #include "solvers/margin.hpp"
 #include "spectral/errors.hpp"
@@ -139,33 +140,9 @@ Classification<S> make_classification(const ClassificationSpec& spec) {
 
 template <class S>
 Classification<S> read_classification_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError("cannot open classification file '" + path + "'");
-  std::map<std::string, std::string> sections;
-  std::string current, line;
-  int lineno = 0;
-  while (std::getline(in, line)) {
-    ++lineno;
-    const std::string t = strip_comment(line);
-    if (t.empty()) continue;
-    if (t.front() == '[') {
-      if (t.back() != ']') throw InputError(path + ":" + std::to_string(lineno) + ": malformed section header");
-      current = t.substr(1, t.size() - 2);
-      if (current != "x" && current != "labels")
-        throw InputError(path + ":" + std::to_string(lineno) + ": unknown section [" + current +
-                         "] (known: [x], [labels])");
-      if (sections.count(current)) throw InputError(path + ":" + std::to_string(lineno) + ": repeated [" + current + "]");
-      sections[current] = "";
-      continue;
-    }
-    if (current.empty()) throw InputError(path + ":" + std::to_string(lineno) + ": data before the first [section]");
-    sections[current] += t + "\n";
-  }
-  for (const char* need : {"x", "labels"})
-    if (!sections.count(need) || sections[need].empty())
-      throw InputError(path + ": missing section [" + std::string(need) + "]");
+  SectionFile f = read_section_file(path, "classification file", {"x", "labels"}, {"x", "labels"});
   Classification<S> out;
-  std::istringstream xs(sections["x"]), ls(sections["labels"]);
+  std::istringstream xs(f.text["x"]), ls(f.text["labels"]);
   out.x = read_matrix_csv<S>(xs, path + " [x]").transpose();
   const MatQ lab = read_matrix_csv<Rational>(ls, path + " [labels]");
   if (lab.size() != out.x.cols())

@@ -1,4 +1,5 @@
 #include "toy/problem.hpp"
+#include "toy/section_file.hpp"
 
 #include "spectral/errors.hpp"
 #include "spectral/norms.hpp"
@@ -165,48 +166,22 @@ Problem<S> make_problem(const ProblemSpec& spec) {
 
 template <class S>
 Problem<S> read_problem_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError("cannot open problem file '" + path + "'");
-  std::map<std::string, std::string> sections;
-  std::map<std::string, int> first_line;
-  std::string current, line;
-  int lineno = 0;
-  while (std::getline(in, line)) {
-    ++lineno;
-    const std::string t = strip_comment(line);
-    if (t.empty()) continue;
-    if (t.front() == '[') {
-      if (t.back() != ']') throw InputError(path + ":" + std::to_string(lineno) + ": malformed section header");
-      current = t.substr(1, t.size() - 2);
-      if (current != "x" && current != "y" && current != "w0" && current != "a")
-        throw InputError(path + ":" + std::to_string(lineno) + ": unknown section [" + current +
-                         "] (known: [x], [y], [w0], [a])");
-      if (sections.count(current)) throw InputError(path + ":" + std::to_string(lineno) + ": repeated [" + current + "]");
-      sections[current] = "";
-      first_line[current] = lineno;
-      continue;
-    }
-    if (current.empty()) throw InputError(path + ":" + std::to_string(lineno) + ": data before the first [section]");
-    sections[current] += t + "\n";
-  }
-  for (const char* need : {"x", "y"})
-    if (!sections.count(need) || sections[need].empty())
-      throw InputError(path + ": missing section [" + std::string(need) + "]");
+  SectionFile f = read_section_file(path, "problem file", {"x", "y", "w0", "a"}, {"x", "y"});
   const auto read = [&](const std::string& name) {
-    std::istringstream s(sections[name]);
-    return read_matrix_csv<S>(s, path + " [" + name + "] (from line " + std::to_string(first_line[name]) + ")");
+    std::istringstream s(f.text[name]);
+    return read_matrix_csv<S>(s, path + " [" + name + "] (from line " + std::to_string(f.first_line[name]) + ")");
   };
   Problem<S> p;
   p.x = read("x").transpose();  // rows are samples in the file, columns internally
   p.y = read("y").transpose();
-  if (sections.count("w0")) p.w0 = read("w0");
-  if (sections.count("a")) p.a = read("a");
+  if (f.has("w0")) p.w0 = read("w0");
+  if (f.has("a")) p.a = read("a");
   if (p.x.cols() != p.y.cols())
     throw InputError(path + ": [x] has " + std::to_string(p.x.cols()) + " row(s) (samples) but [y] has " +
                      std::to_string(p.y.cols()));
-  if (sections.count("a")) p.kind = ProblemKind::lora;
+  if (f.has("a")) p.kind = ProblemKind::lora;
   else if (p.x.cols() > 1) p.kind = ProblemKind::k_sample;
-  else if (sections.count("w0")) p.kind = ProblemKind::continuation;
+  else if (f.has("w0")) p.kind = ProblemKind::continuation;
   else p.kind = ProblemKind::single_sample;
   p.finalize();
   return p;
