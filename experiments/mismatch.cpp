@@ -163,7 +163,7 @@ Pretrained ensure_pretrained(const MismatchOptions& o, const std::string& optimi
     if (!fs::exists(d / "model.pt"))
       throw std::runtime_error("pretraining into '" + dir + "' finished without a model.pt");
   }
-  const nlohmann::json cfg = read_json_file((d / "config.json").string());
+  const nlohmann::json cfg = read_json_file(d / "config.json");
   const std::string got = cfg.at("train").value("optimizer", std::string("?"));
   if (got != optimizer)
     throw std::invalid_argument(fmt::format("'{}' was pretrained with {}, but is given as the {}-pretrained model",
@@ -173,7 +173,7 @@ Pretrained ensure_pretrained(const MismatchOptions& o, const std::string& optimi
   const int steps = cfg.at("train").value("steps", 0);
   p.info = {{"dir", dir}, {"optimizer", optimizer}, {"depth", m.value("depth", 0)}, {"steps", steps}};
   if (fs::exists(d / "summary.json")) {
-    const nlohmann::json sj = read_json_file((d / "summary.json").string());
+    const nlohmann::json sj = read_json_file(d / "summary.json");
     p.info["final_val_bpb"] = sj.value("final_val_bpb", nlohmann::json());
     p.info["unigram_val_bpb"] = sj.value("unigram_val_bpb", nlohmann::json());
   }
@@ -290,7 +290,7 @@ MismatchSummary run_mismatch(const MismatchOptions& options, const MismatchRunne
   const nlohmann::json comp = comparability(o, mu, ad);
   const fs::path sweep_json = out / "sweep.json";
   if (fs::exists(sweep_json)) {
-    const nlohmann::json old = read_json_file(sweep_json.string());
+    const nlohmann::json old = read_json_file(sweep_json);
     if (old.value("comparable", nlohmann::json()) != comp) {
       std::string diff;
       for (const auto& [k, v] : comp.items())
@@ -440,7 +440,7 @@ MismatchSummary run_mismatch(const MismatchOptions& options, const MismatchRunne
       const fs::path dir = out / "trajectories" / fmt::format("{}-{}-{}", b.cell.pretrain, b.cell.method,
                                                               b.cell.optimizer);
       if (fs::exists(dir / "summary.json")) {
-        const nlohmann::json js = read_json_file((dir / "summary.json").string());
+        const nlohmann::json js = read_json_file(dir / "summary.json");
         if (js.value("lr", -1.0) == b.lr) {
           ++traj_done;
           continue;

@@ -46,7 +46,7 @@ struct Shard {
 Shard read_shard(const fs::path& dir) {
   Shard s;
   s.dir = dir;
-  s.settings = read_json_file((dir / "sweep.json").string());
+  s.settings = read_json_file(dir / "sweep.json");
   const std::string tag = s.settings.value("shard", std::string());
   MismatchOptions o;
   if (tag.empty()) throw std::invalid_argument("'" + dir.string() + "' is not a shard of a sweep (its sweep.json has no shard)");
@@ -59,8 +59,7 @@ Shard read_shard(const fs::path& dir) {
 std::vector<Shard> find_shards(const std::string& given) {
   const fs::path d(given);
   if (!fs::is_directory(d)) throw std::invalid_argument("--merge: '" + given + "' is not a directory");
-  if (fs::exists(d / "sweep.json") && read_json_file((d / "sweep.json").string()).contains("shard"))
-    return {read_shard(d)};
+  if (fs::exists(d / "sweep.json") && read_json_file(d / "sweep.json").contains("shard")) return {read_shard(d)};
   static const std::regex name(R"(^shard-[0-9]+-of-[0-9]+$)");
   std::vector<fs::path> subs;
   for (const auto& e : fs::directory_iterator(d))
@@ -112,7 +111,7 @@ MismatchSummary merge_mismatch(const std::vector<std::string>& dirs, const std::
   settings.erase("shard");
   const fs::path out(out_dir);
   if (fs::exists(out / "sweep.json") &&
-      read_json_file((out / "sweep.json").string()).value("comparable", nlohmann::json()) != settings.at("comparable"))
+      read_json_file(out / "sweep.json").value("comparable", nlohmann::json()) != settings.at("comparable"))
     throw std::invalid_argument("'" + out_dir + "' holds a sweep made with other settings; merge into another --out");
 
   // Every record once: the merged folder's own first (a merge again is harmless), then the shards in order.

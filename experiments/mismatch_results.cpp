@@ -167,13 +167,13 @@ void rewrite_results(const std::string& path, const std::vector<SweepRecord>& re
   write_text_atomic(path, text);
 }
 
-nlohmann::json read_json_file(const std::string& path) {
+nlohmann::json read_json_file(const std::filesystem::path& path) {
   std::ifstream in(path);
-  if (!in) throw std::invalid_argument("cannot read '" + path + "'");
+  if (!in) throw std::invalid_argument("cannot read '" + path.string() + "'");
   try {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument("'" + path + "' is not JSON: " + e.what());
+    throw std::invalid_argument("'" + path.string() + "' is not JSON: " + e.what());
   }
 }
 

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,7 @@ std::string format_lr(double lr);
 
 /// A JSON file of a run or sweep folder (config.json, summary.json, sweep.json); std::invalid_argument (bad input,
 /// exit 2) naming the file when it is missing or not JSON.
-nlohmann::json read_json_file(const std::string& path);
+nlohmann::json read_json_file(const std::filesystem::path& path);
 
 struct SweepRecord {
   SweepKey key;

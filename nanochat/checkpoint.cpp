@@ -11,7 +11,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string temp_name(const fs::path& target) { return spectral::atomic_temp_name(target); }
 
 void write_common(torch::serialize::OutputArchive& ar, GPT& model, std::int64_t step, const nlohmann::json& config) {
   ar.write("config", c10::IValue(config.dump()));
@@ -33,7 +32,7 @@ nlohmann::json read_config(torch::serialize::InputArchive& ar, const std::string
 void save_archive_atomic(torch::serialize::OutputArchive& ar, const std::string& path) {
   const fs::path target(path);
   if (target.has_parent_path()) fs::create_directories(target.parent_path());
-  const std::string tmp = temp_name(target);
+  const std::string tmp = spectral::atomic_temp_name(target);
   ar.save_to(tmp);
   fs::rename(tmp, target);
 }
