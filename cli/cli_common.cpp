@@ -21,6 +21,13 @@ void write_file_atomic(const std::string& path, const std::string& content) {
   spectral::write_text_atomic(path, content);
 }
 
+std::set<std::string> given_settings(const CLI::App& sub, const std::vector<std::string>& names) {
+  std::set<std::string> given;
+  for (const std::string& name : names)
+    if (const CLI::Option* opt = sub.get_option_no_throw("--" + name); opt && opt->count() > 0) given.insert(name);
+  return given;
+}
+
 namespace {
 
 // A captured default as the help shows it: a list as the option takes it, comma-separated ("[full lora]" and

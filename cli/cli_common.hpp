@@ -5,7 +5,9 @@
 
 #include <functional>
 #include <iostream>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace muonlab::cli {
 
@@ -36,6 +38,10 @@ void print_summary(const Summary& summary, bool json) {
   else
     std::cout << summary.brief();
 }
+
+/// The settings among `names` (long flag names without "--") given on `sub`'s command line: the ones that override
+/// a command's preset.
+std::set<std::string> given_settings(const CLI::App& sub, const std::vector<std::string>& names);
 
 /// Writes `content` to `path` atomically (a temporary file in the same directory, then rename), so an
 /// interrupted run never leaves a half-written result. "-" writes to standard output.

@@ -3,9 +3,8 @@
 // prints; the checks and the text are nanochat/finetune_command.hpp.
 // Tested by tests/nanochat/test_finetune.cpp ("muonlab finetune from the command line")
 #include "cli/commands.hpp"
-#include "nanochat/dist_train.hpp"
+#include "cli/data_parallel.hpp"
 #include "nanochat/finetune_command.hpp"
-#include "nanochat/interrupt.hpp"
 #include "nanochat/optimizer_names.hpp"
 
 #include <fmt/core.h>
@@ -25,35 +24,14 @@ struct FinetuneArgs : nanochat::FinetuneOptions {
 int run(FinetuneArgs& a) {
   a.lr_given = a.lr->count() > 0;
   if (const std::string problem = a.validate(); !problem.empty()) throw std::invalid_argument(problem);
-  nanochat::FinetuneRequest req = nanochat::finetune_request(a);
-  // Data-parallel: start --nproc ranks here, or join the group the torchrun/Slurm environment describes.
-  int launched = -1;
-  req.comm = nanochat::join_or_launch(
-      {a.nproc, std::chrono::milliseconds(std::int64_t(a.dist_timeout * 1000))},
-      torch::Device(req.config.device == "cuda" ? torch::kCUDA : torch::kCPU), !a.quiet, &launched);
-  if (launched >= 0) return launched;  // this process was the launcher: its ranks have done the work
-  const bool rank0 = !req.comm || req.comm->rank() == 0;
-  req.progress = req.progress && rank0;
-  nanochat::FinetuneSummary s;
-  try {
-    s = nanochat::finetune(req);
-  } catch (const nanochat::Interrupted& e) {
-    if (rank0) fmt::print(stderr, "muonlab finetune: {}\n", e.what());  // every rank stopped at the same step
-    return kInterrupted;
-  } catch (const nanochat::DistError& e) {
-    fmt::print(stderr, "muonlab finetune: error: {}\n", e.what());
-    return kInternal;
-  }
-  if (!rank0) return s.diverged ? kCheckFailed : kOk;  // rank 0 reports; every rank exits alike
-  if (a.json)
-    std::cout << nanochat::to_json(s).dump(2) << '\n';
-  else
-    std::cout << nanochat::brief(s);
-  if (s.diverged) {
-    fmt::print(stderr, "muonlab finetune: {}\n", nanochat::diverged_message(s));
-    return kCheckFailed;
-  }
-  return kOk;
+  const nanochat::FinetuneRequest req = nanochat::finetune_request(a);
+  return run_data_parallel("finetune", a.nproc, a.dist_timeout, req.config.device, a.quiet, a.json,
+                           [&](std::shared_ptr<nanochat::Comm> comm, bool rank0) {
+                             nanochat::FinetuneRequest r = req;
+                             r.comm = std::move(comm);
+                             r.progress = r.progress && rank0;
+                             return nanochat::finetune(r);
+                           });
 }
 
 }  // namespace
@@ -95,7 +73,8 @@ Command add_finetune(CLI::App& app) {
   sub->add_option("--seq-len", c.seq_len, "Block length (0: the model's context length)")->capture_default_str();
   sub->add_option("--epochs", c.epochs, "Passes over the training blocks")->capture_default_str();
   sub->add_option("--max-steps", c.max_steps, "Stop after this many steps (0: no cap)")->capture_default_str();
-  sub->add_option("--max-bytes", c.max_bytes, "Fine-tune on the whole documents within this many bytes of the text (0: all)")
+  sub->add_option("--max-bytes", c.max_bytes,
+                  "Fine-tune on the whole documents within this many bytes of the text (0: all)")
       ->capture_default_str();
   sub->add_option("--val-fraction", c.val_fraction, "Fine-tuning documents held out for perplexity")
       ->capture_default_str();
@@ -104,12 +83,14 @@ Command add_finetune(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--eval-every", c.eval_every, "Also evaluate every K steps (metrics.csv; 0: before and after only)")
       ->capture_default_str();
-  sub->add_option("--eval-tokens", c.eval_tokens, "Validation tokens per evaluation (each text)")->capture_default_str();
+  sub->add_option("--eval-tokens", c.eval_tokens, "Validation tokens per evaluation (each text)")
+      ->capture_default_str();
   sub->add_option("--grad-clip", c.grad_clip, "Gradient-norm clip (0 disables)")->capture_default_str();
   sub->add_option("--threads", c.threads, "Torch CPU threads")->capture_default_str();
   sub->add_option("--device", c.device, "cpu | cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
-  sub->add_option("--data", c.data, "Fine-tuning text or fortune folder, encoded with the run's tokenizer (default: "
-                                    "the run's finetune_tokens.pt, else data/fortunes.txt, else the fortunes package)");
+  sub->add_option("--data", c.data,
+                  "Fine-tuning text or fortune folder, encoded with the run's tokenizer (default: the run's "
+                  "finetune_tokens.pt, else data/fortunes.txt, else the fortunes package)");
   sub->add_option("--run-dir", a->req.run_dir,
                   "Write config.json, metrics.csv, updates.csv and summary.json here (default: nothing written)");
   sub->add_flag("--force", a->req.force, "Replace a finished or unfinished run in --run-dir");
@@ -124,15 +105,7 @@ Command add_finetune(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--json", a->json, "Machine-readable summary");
   sub->add_flag("--quiet", a->quiet, "No progress on stderr");
-  sub->add_option("--nproc", a->nproc,
-                  "Data-parallel ranks to start on this machine (Gloo on the CPU, NCCL with one GPU per rank); under "
-                  "torchrun or srun leave it out")
-      ->check(CLI::Range(1, 4096))
-      ->capture_default_str();
-  sub->add_option("--dist-timeout", a->dist_timeout,
-                  "Seconds a collective may wait for the other ranks before the run stops")
-      ->check(CLI::Range(1.0, 86400.0))
-      ->capture_default_str();
+  add_data_parallel_options(sub, a->nproc, a->dist_timeout);
   return {sub, [a] { return run(*a); }};
 }
 

@@ -15,16 +15,14 @@
 #include <nlohmann/json.hpp>
 
 #include <iostream>
-#include <map>
 #include <memory>
 
 namespace muonlab::cli {
 namespace {
 
-// The options, and the CLI11 nodes of the settings that override the preset (keyed by flag).
 struct MismatchArgs : experiments::MismatchRunOptions {
   bool json = false;
-  std::map<std::string, CLI::Option*> opts;
+  CLI::App* sub = nullptr;
 };
 
 std::string grid_text(const std::vector<double>& grid) {
@@ -34,8 +32,7 @@ std::string grid_text(const std::vector<double>& grid) {
 }
 
 int run(MismatchArgs& a) {
-  for (const auto& [flag, option] : a.opts)
-    if (option->count() > 0) a.given.insert(flag.substr(2));
+  a.given = given_settings(*a.sub, experiments::mismatch_override_names());
   if (const std::string problem = a.validate(); !problem.empty()) throw std::invalid_argument(problem);
   const experiments::MismatchOptions o = experiments::mismatch_options(a);
   const std::string out_dir = experiments::mismatch_out_dir(o);
@@ -47,9 +44,10 @@ int run(MismatchArgs& a) {
     s = a.merge.empty() ? experiments::run_mismatch(o) : experiments::merge_mismatch(a.merge, out_dir, o.progress);
   } catch (const nanochat::Interrupted& e) {
     // Every finished run is in results.jsonl, and a started pretraining resumes: the same command continues.
-    fmt::print(stderr, "muonlab mismatch: {}; the finished runs are in {}/results.jsonl: run the same command to "
-               "continue the sweep\n", e.what(),
-               o.shard_count > 0 ? experiments::shard_dir(out_dir, o.shard_index, o.shard_count) : out_dir);
+    fmt::print(stderr,
+               "muonlab mismatch: {}; the finished runs are in {}/results.jsonl: run the same command to "
+               "continue the sweep\n",
+               e.what(), o.shard_count > 0 ? experiments::shard_dir(out_dir, o.shard_index, o.shard_count) : out_dir);
     return kInterrupted;
   }
   if (a.json)
@@ -65,15 +63,15 @@ int run(MismatchArgs& a) {
 Command add_mismatch(CLI::App& app) {
   auto a = std::make_shared<MismatchArgs>();
   experiments::MismatchOptions& o = a->sweep;
-  auto& opts = a->opts;
-  CLI::App* sub = app.add_subcommand(
+  CLI::App* sub = a->sub = app.add_subcommand(
       "mismatch",
       "The optimizer-mismatch sweep (paper §3): pretrains (or reuses) a Muon- and an Adam-pretrained model, fine-tunes "
       "each with Full/LoRA × each optimizer over an lr grid and seeds, and writes Table 1 (PPL / pretrained PPL and "
       "the gap to the matched optimizer, the paper's values beside), Table 8 (best lrs), Figure 4 (sweep curves), "
       "Table 17 (weight distances), the update geometry check (Prop D.4/D.5 at scale), a rank study (--ranks) and "
       "summary.md. Resumable: every finished run is appended to OUT/results.jsonl at once and a rerun skips it. "
-      "Exit 0: complete, every check holds; 1: complete, a check violated; 3: not complete (--max-runs); 2: bad input.");
+      "Exit 0: complete, every check holds; 1: complete, a check violated; 3: not complete (--max-runs); 2: bad "
+      "input.");
   sub->add_option("--preset", a->preset,
                   "tiny (seconds, tests) | cpu (≤ ~25 min for the default sweep on 2 cores) | gpu (one H100)")
       ->check(CLI::IsMember({"tiny", "cpu", "gpu"}))
@@ -85,8 +83,8 @@ Command add_mismatch(CLI::App& app) {
   sub->add_option("--adam-run", o.adam_run, "Adam-pretrained run directory (as --muon-run)");
   sub->add_option("--pretrain-data", o.pretrain_data, "Pretraining text, when a model must be pretrained")
       ->check(CLI::ExistingFile);
-  opts["--data"] = sub->add_option("--data", a->size.data, "Fine-tuning text (default data/fortunes.txt or the "
-                                                            "fortunes package)");
+  sub->add_option("--data", a->size.data,
+                  "Fine-tuning text (default data/fortunes.txt or the fortunes package)");
   sub->add_option("--method,--methods", o.methods, "Comma-separated: full,lora")->delimiter(',')->capture_default_str();
   sub->add_option("--optimizer,--optimizers", o.optimizers,
                   "Fine-tuning matrix rules, comma-separated: muon,adam (add adamuon,normuon for the beyond-the-paper "
@@ -95,13 +93,13 @@ Command add_mismatch(CLI::App& app) {
       ->capture_default_str();
   for (const std::string& opt : nanochat::torch_optimizer_spellings(false)) {
     const std::string name = std::string("--lrs-") + opt;
-    opts[name] = sub->add_option(name, a->lrs[opt],
-                                 fmt::format("lr grid of {} (base lr; peak = lr × 0.02), comma-separated (default "
-                                             "by preset; cpu: {})",
-                                             opt, grid_text(experiments::default_lr_grid("cpu", opt))))
-                     ->delimiter(',');
+    sub->add_option(name, a->lrs[opt],
+                    fmt::format("lr grid of {} (base lr; peak = lr × 0.02), comma-separated (default by preset; "
+                                "cpu: {})",
+                                opt, grid_text(experiments::default_lr_grid("cpu", opt))))
+        ->delimiter(',');
   }
-  opts["--seeds"] = sub->add_option("--seeds", a->seeds, "Seeds, comma-separated (default 1,2,3)")->delimiter(',');
+  sub->add_option("--seeds", a->seeds, "Seeds, comma-separated (default 1,2,3)")->delimiter(',');
   sub->add_option("--ranks", o.ranks, "Rank study: LoRA ranks, comma-separated (e.g. 1,2,4,8,16); default none")
       ->delimiter(',');
   sub->add_option("--rank-lrs", o.rank_lrs,
@@ -109,21 +107,19 @@ Command add_mismatch(CLI::App& app) {
                   "neighbours) | grid (the whole grid); LoRA's α/r scale moves the best lr with the rank")
       ->check(CLI::IsMember({"best", "neighbors", "grid"}))
       ->capture_default_str();
-  opts["--rank"] = sub->add_option("--rank", a->size.lora.rank, "LoRA rank of the main sweep (paper: 8)");
-  sub->add_flag("--trajectories", o.trajectories,
-                "Rerun each curve's best run with evaluations along the way (Figure 3): OUT/trajectories/*/metrics.csv");
+  sub->add_option("--rank", a->size.lora.rank, "LoRA rank of the main sweep (paper: 8)");
+  sub->add_flag(
+      "--trajectories", o.trajectories,
+      "Rerun each curve's best run with evaluations along the way (Figure 3): OUT/trajectories/*/metrics.csv");
   sub->add_option("--trajectory-points", o.trajectory_points, "Evaluations along a trajectory run")
       ->capture_default_str();
-  opts["--max-steps"] =
-      sub->add_option("--max-steps", a->size.max_steps, "Fine-tuning steps per run (overrides the preset)");
-  opts["--max-bytes"] =
-      sub->add_option("--max-bytes", a->size.max_bytes, "Fine-tuning text: the whole documents within this many bytes (overrides the preset)");
-  opts["--batch-size"] = sub->add_option("--batch-size", a->size.batch_size, "Blocks per step (overrides the preset)");
-  opts["--eval-tokens"] =
-      sub->add_option("--eval-tokens", a->size.eval_tokens, "Validation tokens per evaluation (overrides the preset)");
-  opts["--threads"] = sub->add_option("--threads", a->size.threads, "Torch CPU threads")->check(CLI::Range(1, 256));
-  opts["--device"] =
-      sub->add_option("--device", a->size.device, "cpu | cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  sub->add_option("--max-steps", a->size.max_steps, "Fine-tuning steps per run (overrides the preset)");
+  sub->add_option("--max-bytes", a->size.max_bytes,
+                  "Fine-tuning text: the whole documents within this many bytes (overrides the preset)");
+  sub->add_option("--batch-size", a->size.batch_size, "Blocks per step (overrides the preset)");
+  sub->add_option("--eval-tokens", a->size.eval_tokens, "Validation tokens per evaluation (overrides the preset)");
+  sub->add_option("--threads", a->size.threads, "Torch CPU threads")->check(CLI::Range(1, 256));
+  sub->add_option("--device", a->size.device, "cpu | cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   sub->add_option("--shard", a->shard,
                   "I/N: run only the I-th of N disjoint parts of the main sweep (a Slurm job array: "
                   "--shard $SLURM_ARRAY_TASK_ID/N with --array=1-N), into OUT/shard-I-of-N/ with its own results file; "

@@ -1,6 +1,7 @@
 #include "experiments/mismatch_command.hpp"
 
 #include "experiments/mismatch_report.hpp"
+#include "nanochat/optimizer_names.hpp"
 
 #include <fmt/format.h>
 
@@ -35,6 +36,17 @@ bool overrides_something(const MismatchRunOptions& o, const std::string& name) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& mismatch_override_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& [name, apply] : size_overrides()) v.push_back(name);
+    v.push_back("seeds");
+    for (const std::string& opt : nanochat::torch_optimizer_spellings(false)) v.push_back("lrs-" + opt);
+    return v;
+  }();
+  return names;
+}
 
 std::string MismatchRunOptions::validate() const {
   if (given.count("seeds"))

@@ -31,6 +31,10 @@ struct MismatchRunOptions {
   std::string validate() const;
 };
 
+/// The settings a MismatchRunOptions may give over the preset (flag names without "--"): the size settings,
+/// "seeds", and "lrs-OPT" for every fine-tuning rule.
+const std::vector<std::string>& mismatch_override_names();
+
 /// The sweep's options: the preset, the given settings over it, progress unless quiet, the shard. Throws
 /// std::invalid_argument for an unknown preset or a `given` name that overrides nothing.
 MismatchOptions mismatch_options(const MismatchRunOptions& options);

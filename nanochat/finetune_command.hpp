@@ -39,4 +39,7 @@ std::string brief(const FinetuneSummary& s);
 /// The stderr message of a diverged run.
 std::string diverged_message(const FinetuneSummary& s);
 
+/// The command's exit status: 1 for a diverged run, else 0.
+inline int exit_code(const FinetuneSummary& s) { return s.diverged ? 1 : 0; }
+
 }  // namespace muonlab::nanochat

@@ -155,7 +155,9 @@ double peak_bf16_tflops() {
   return 989.0;
 }
 
-PretrainSummary pretrain(const PretrainRequest& req_in) {
+namespace {
+
+PretrainSummary pretrain_rank(const PretrainRequest& req_in) {
   InterruptScope interrupts;  // SIGINT/SIGTERM: stop at the next safe point
   const auto t_start = Clock::now();
   // Data-parallel: rank 0 prepares the run directory; the others wait for it, then read it as a resumed run.
@@ -354,6 +356,31 @@ PretrainSummary pretrain(const PretrainRequest& req_in) {
   }
   if (r.end != TrainResult::End::stopped) write_text_atomic((dir / "summary.json").string(), to_json(sum).dump(2) + "\n");
   return sum;
+}
+
+}  // namespace
+
+PretrainSummary pretrain(const PretrainRequest& req) {
+  Comm* comm = req.comm && req.comm->size() > 1 ? req.comm.get() : nullptr;
+  // Rank 0 tells the ranks waiting for it to prepare the run why it stopped, so that they stop the same way (a bad
+  // input exits 2 everywhere, an interrupt 130; after the gate has opened this changes nothing).
+  auto tell_waiting = [&](const std::exception& e, GateFailure kind) {
+    if (comm && comm->rank() == 0) comm->signal("pretrain-prepared", e.what(), kind);
+  };
+  try {
+    return pretrain_rank(req);
+  } catch (const Interrupted& e) {
+    tell_waiting(e, GateFailure::interrupted);
+    throw;
+  } catch (const DistError&) {
+    throw;  // the group itself failed: the others see it themselves
+  } catch (const std::invalid_argument& e) {
+    tell_waiting(e, GateFailure::bad_input);
+    throw;
+  } catch (const std::exception& e) {
+    tell_waiting(e, GateFailure::error);
+    throw;
+  }
 }
 
 }  // namespace muonlab::nanochat

@@ -80,7 +80,8 @@ double peak_bf16_tflops();
 
 /// Runs (or resumes) a pretraining run. Bad options or data throw std::invalid_argument; SIGINT/SIGTERM throw
 /// Interrupted (after a checkpoint, when training had begun). A diverged run returns with status "diverged" (and
-/// writes summary.json); the CLI reports it and exits non-zero.
+/// writes summary.json); the CLI reports it and exits non-zero. With a group, rank 0 prepares the run directory while
+/// the other ranks wait for it (Comm::wait_for); when it fails instead, it tells them why, and they stop alike.
 PretrainSummary pretrain(const PretrainRequest& req);
 
 }  // namespace muonlab::nanochat

@@ -48,4 +48,7 @@ std::string brief(const PretrainSummary& s);
 /// The stderr message of a diverged run (status "diverged").
 std::string diverged_message(const PretrainSummary& s);
 
+/// The command's exit status: 1 for a diverged run, else 0.
+inline int exit_code(const PretrainSummary& s) { return s.status == "diverged" ? 1 : 0; }
+
 }  // namespace muonlab::nanochat
