@@ -16,6 +16,7 @@
 #include "nanochat/device.hpp"
 #include "nanochat/model.hpp"
 #include "nanochat/optim.hpp"
+#include "nanochat/optimizer_names.hpp"
 #include "nanochat/pretrain.hpp"
 #include "nanochat/probes.hpp"
 
@@ -81,7 +82,7 @@ Args parse(int argc, char** argv) {
       a.rules.clear();
       std::stringstream ss(value());
       for (std::string r; std::getline(ss, r, ',');) {
-        matrix_rule(r);  // validates the name
+        torch_rule_id(r);  // validates the name
         a.rules.push_back(r);
       }
     } else if (f == "-h" || f == "--help") {
@@ -124,7 +125,7 @@ struct Setup {
 
   Setup(const Args& a, const std::string& rule) {
     apply_preset(a.preset, mc, tc);
-    tc.optimizer = rule;
+    tc.optimizer = torch_rule_id(rule);
     if (tc.device == "cuda") {
       if (!torch::cuda::is_available()) throw std::runtime_error("preset '" + a.preset + "' needs CUDA; none found");
       dev = torch::Device(torch::kCUDA);

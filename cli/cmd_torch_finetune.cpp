@@ -51,7 +51,7 @@ Command add_finetune(CLI::App& app) {
                   "Pretraining run directory (model.pt or checkpoint.pt, tokens.pt or tokenizer.model, "
                   "finetune_tokens.pt) or model file; required unless --resume");
   sub->add_option("--method", c.method, "full | lora")->check(CLI::IsMember({"full", "lora"}))->capture_default_str();
-  sub->add_option("--optimizer", c.optimizer, "Matrix rule: muon | adam | adamuon | normuon (embedding, head: AdamW)")
+  sub->add_option("--optimizer", a->optimizer, "Matrix rule: muon | adam | adamuon | normuon (embedding, head: AdamW)")
       ->check(CLI::IsMember(nanochat::torch_optimizer_spellings(false)))
       ->capture_default_str();
   a->lr = sub->add_option("--lr", c.lr,

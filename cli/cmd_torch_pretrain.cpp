@@ -54,7 +54,7 @@ Command add_pretrain(CLI::App& app) {
                   "(about 10 min on one H100: depth 12, width 768); other options override it")
       ->check(CLI::IsMember({"tiny", "cpu", "gpu"}))
       ->capture_default_str();
-  sub->add_option("--optimizer", a->train.optimizer,
+  sub->add_option("--optimizer", a->optimizer,
                   "Hidden matrices: muon (lr 0.02) | adam (AdamW, lr 1e-3) | adamuon | normuon | "
                   "muon-moonlight (= muon --muon-variant moonlight)")
       ->check(CLI::IsMember(nanochat::torch_optimizer_spellings(true)));

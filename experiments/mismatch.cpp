@@ -137,7 +137,7 @@ Pretrained ensure_pretrained(const MismatchOptions& o, const std::string& optimi
   ModelConfig mc;
   TrainConfig tc;
   apply_preset(o.preset, mc, tc);
-  tc.optimizer = optimizer;
+  tc.optimizer = torch_rule_id(optimizer);
   const std::string dir =
       given.empty() ? fmt::format("runs/pretrain-{}-{}-d{}-s{}", o.preset, optimizer, mc.depth, tc.seed) : given;
   const fs::path d(dir);
@@ -372,7 +372,7 @@ MismatchSummary run_mismatch(const MismatchOptions& options, const MismatchRunne
       FinetuneRequest req;
       req.from = pre.dir;
       req.config = o.finetune;
-      req.config.method = key.method, req.config.optimizer = key.optimizer, req.config.lr = key.lr;
+      req.config.method = key.method, req.config.optimizer = torch_rule_id(key.optimizer), req.config.lr = key.lr;
       req.config.seed = key.seed;
       if (key.method == "lora") req.config.lora.rank = key.rank;
       req.config.eval_every = 0;
@@ -458,7 +458,7 @@ MismatchSummary run_mismatch(const MismatchOptions& options, const MismatchRunne
       FinetuneRequest req;
       req.from = pre.dir;
       req.config = o.finetune;
-      req.config.method = b.cell.method, req.config.optimizer = b.cell.optimizer, req.config.lr = b.lr;
+      req.config.method = b.cell.method, req.config.optimizer = torch_rule_id(b.cell.optimizer), req.config.lr = b.lr;
       req.config.seed = o.seeds.front();
       if (b.cell.method == "lora") req.config.lora.rank = b.cell.rank;
       req.config.eval_every = int(std::max<std::int64_t>(1, steps / o.trajectory_points));

@@ -1,4 +1,5 @@
 #include "experiments/mismatch_tables.hpp"
+#include "solvers/optimizer_id.hpp"
 
 #include <fmt/format.h>
 
@@ -122,9 +123,15 @@ std::string toy_bias(const std::string& optimizer) {
   // README "Which solution does each optimizer reach?": Adam → W*_max (claims bias-adam, bias-adam-eps0); Muon →
   // W*_2 (bias-muon); AdaMuon → W*_max, since NS(sign(u)) keeps W_t = w_t sign(x)ᵀ (bias-adamuon); NorMuon → W*_2,
   // row normalization keeps W_t = v_t xᵀ (bias-normuon).
-  if (optimizer == "adam" || optimizer == "adamuon") return "max-norm";
-  if (optimizer == "muon" || optimizer == "normuon") return "spectral";
-  return "unknown";
+  const auto id = solvers::optimizer_id(optimizer);
+  if (!id) return "unknown";
+  switch (solvers::optimizer_row(*id).rule) {
+    case solvers::UpdateRule::adam:
+    case solvers::UpdateRule::adamuon: return "max-norm";
+    case solvers::UpdateRule::muon:
+    case solvers::UpdateRule::normuon: return "spectral";
+    default: return "unknown";
+  }
 }
 
 std::string bias_family_optimizer(const std::string& bias) {

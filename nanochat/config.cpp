@@ -26,7 +26,7 @@ void ModelConfig::validate() const {
 
 double TrainConfig::default_matrix_lr() const {
   using solvers::OptimizerId;
-  switch (torch_optimizer_id(optimizer, muon_variant).value_or(OptimizerId::normuon)) {
+  switch (with_variant(optimizer, muon_variant)) {
     case OptimizerId::adam: return 1e-3;  // REFERENCE §5: the Adam run puts hidden matrices on AdamW at 1e-3
     case OptimizerId::muon: return 0.02;  // nanochat: Muon lr 0.02 (Keller)
     // Moonlight-style and AdaMuon updates have RMS 0.2·lr; Keller's at width 256 has RMS ≈ lr/16, so 5e-3 matches
@@ -39,8 +39,8 @@ double TrainConfig::default_matrix_lr() const {
 
 void TrainConfig::validate() const {
   auto fail = [](const std::string& m) { throw std::invalid_argument(m); };
-  if (!torch_optimizer_id(optimizer))
-    fail("--optimizer must be muon, adam, adamuon or normuon, got '" + optimizer + "'");
+  if (!is_torch_rule(optimizer))
+    fail("--optimizer must be muon, adam, adamuon or normuon, got '" + optimizer_text(optimizer) + "'");
   if (muon_variant != "keller" && muon_variant != "moonlight")
     fail("--muon-variant must be keller or moonlight, got '" + muon_variant + "'");
   if (ns != "ns5" && ns != "pe5" && ns != "pe-paper")
@@ -104,7 +104,7 @@ nlohmann::json to_json(const ModelConfig& c) {
 
 nlohmann::json to_json(const TrainConfig& c) {
   return {{"preset", c.preset},
-          {"optimizer", c.optimizer},
+          {"optimizer", optimizer_text(c.optimizer)},
           {"muon_variant", c.muon_variant},
           {"ns", c.ns},
           {"steps", c.steps},
@@ -150,7 +150,7 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
 TrainConfig train_config_from_json(const nlohmann::json& j) {
   TrainConfig c;
   c.preset = j.value("preset", c.preset);
-  c.optimizer = j.value("optimizer", c.optimizer);
+  c.optimizer = torch_rule_id(j.value("optimizer", optimizer_text(c.optimizer)));
   c.muon_variant = j.value("muon_variant", c.muon_variant);
   c.ns = j.value("ns", c.ns);
   c.steps = j.value("steps", c.steps);

@@ -5,6 +5,8 @@
 // message naming the offending option, which the CLI maps to exit code 2.
 #pragma once
 
+#include "solvers/optimizer_id.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -31,7 +33,8 @@ struct ModelConfig {
 /// s = (n_embd/768)^-0.5 as in nanochat, the matrix group is not.
 struct TrainConfig {
   std::string preset = "cpu";      // tiny | cpu | gpu: the defaults below are the cpu preset's
-  std::string optimizer = "muon";  // hidden matrices: muon | adam | adamuon | normuon (the rest is always AdamW)
+  solvers::OptimizerId optimizer = solvers::OptimizerId::muon;  // hidden matrices: muon | adam | adamuon | normuon
+                                                                 // (is_torch_rule; the rest is always AdamW)
   std::string muon_variant = "keller";  // keller (nanochat, paper §3) | moonlight (paper §4)
   std::string ns = "ns5";          // orthogonalization: ns5 (Keller) | pe5 (Polar Express, nanochat) | pe-paper
   int steps = 600;                 // optimizer steps

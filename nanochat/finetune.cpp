@@ -71,8 +71,8 @@ void LoraConfig::validate() const {
 void FinetuneConfig::validate() const {
   auto fail = [](const std::string& m) { throw std::invalid_argument(m); };
   if (method != "full" && method != "lora") fail("--method must be full or lora, got '" + method + "'");
-  if (!torch_optimizer_id(optimizer))
-    fail("--optimizer must be muon, adam, adamuon or normuon, got '" + optimizer + "'");
+  if (!is_torch_rule(optimizer))
+    fail("--optimizer must be muon, adam, adamuon or normuon, got '" + optimizer_text(optimizer) + "'");
   if (!std::isfinite(lr)) fail("--lr must be a finite number");  // < 0 stands for the optimizer's default
   if (!(lr_frac >= 0) || !std::isfinite(lr_frac)) fail("--lr-frac must be a finite number >= 0");
   if (batch_size < 1) fail("--batch-size must be at least 1");
@@ -91,7 +91,7 @@ void FinetuneConfig::validate() const {
 
 nlohmann::json to_json(const FinetuneConfig& c) {
   return {{"method", c.method},
-          {"optimizer", c.optimizer},
+          {"optimizer", optimizer_text(c.optimizer)},
           {"lr", c.lr},
           {"lr_frac", c.lr_frac},
           {"batch_size", c.batch_size},
@@ -120,7 +120,8 @@ nlohmann::json to_json(const FinetuneConfig& c) {
 
 FinetuneConfig finetune_config_from_json(const nlohmann::json& j) {
   FinetuneConfig c;
-  c.method = j.value("method", c.method), c.optimizer = j.value("optimizer", c.optimizer);
+  c.method = j.value("method", c.method);
+  c.optimizer = torch_rule_id(j.value("optimizer", optimizer_text(c.optimizer)));
   c.lr = j.value("lr", c.lr), c.lr_frac = j.value("lr_frac", c.lr_frac);
   c.batch_size = j.value("batch_size", c.batch_size), c.seq_len = j.value("seq_len", c.seq_len);
   c.epochs = j.value("epochs", c.epochs), c.max_steps = j.value("max_steps", c.max_steps);
@@ -661,8 +662,9 @@ FinetuneSummary finetune(const FinetuneRequest& req) {
   const double momentum = tc.momentum_end;
 
   FinetuneSummary sum;
-  sum.run_dir = req.run_dir, sum.from = from, sum.pretrain_optimizer = pre->train.optimizer;
-  sum.method = fc.method, sum.optimizer = fc.optimizer, sum.lr = base_lr, sum.peak_lr = base_lr * fc.lr_frac;
+  sum.run_dir = req.run_dir, sum.from = from, sum.pretrain_optimizer = optimizer_text(pre->train.optimizer);
+  sum.method = fc.method, sum.optimizer = optimizer_text(fc.optimizer);
+  sum.lr = base_lr, sum.peak_lr = base_lr * fc.lr_frac;
   sum.seed = fc.seed, sum.data = data_path, sum.planned_steps = total;
   sum.train_split_tokens = n_train, sum.val_tokens = ft_val.y.numel(), sum.pretrain_val_tokens = pt_val.y.numel();
   sum.pretrained_ppl = pre_ppl, sum.pretrained_bpb = pre_bpb;
@@ -687,7 +689,7 @@ FinetuneSummary finetune(const FinetuneRequest& req) {
 
   // Run directory: config first; a new run removes the files of an earlier one. A resumed run restores its
   // checkpoint: weights, adapters, optimizer state, random generators and the trainer state.
-  const std::string label = fc.method == "lora" ? "lora-" + fc.optimizer : "full-" + fc.optimizer;
+  const std::string label = fc.method + "-" + sum.optimizer;
   TrainerState state;
   if (req.resume) {
     const RestoredCheckpoint rc = restore_checkpoint((dir / "checkpoint.pt").string(), model, opt);
@@ -730,7 +732,7 @@ FinetuneSummary finetune(const FinetuneRequest& req) {
     fmt::print(stderr,
                "finetune: {} from {} ({}-pretrained) | lr {:.4g} (peak {:.4g}) | {} steps of {}×{} tokens | {} "
                "trainable params | pretrained ppl {:.3f}, pretraining bpb {:.4f}{}\n",
-               label, from, pre->train.optimizer, base_lr, sum.peak_lr, total, fc.batch_size, T,
+               label, from, sum.pretrain_optimizer, base_lr, sum.peak_lr, total, fc.batch_size, T,
                sum.trainable_params, pre_ppl, pre_bpb,
                state.step > 0 ? fmt::format(" | resuming at step {}", state.step) : "");
 

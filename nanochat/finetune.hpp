@@ -47,7 +47,8 @@ struct LoraConfig {
 
 struct FinetuneConfig {
   std::string method = "full";      // full | lora
-  std::string optimizer = "muon";   // the matrix rule: muon | adam | adamuon | normuon (embedding, head: AdamW)
+  solvers::OptimizerId optimizer = solvers::OptimizerId::muon;  // the matrix rule: muon | adam | adamuon | normuon
+                                                                 // (is_torch_rule; embedding, head: AdamW)
   double lr = -1;                   // matrix (or adapter) base lr; < 0: the optimizer's pretraining default
   double lr_frac = 0.02;            // peak lr = base lr × lr_frac, linear to 0 (nanochat SFT)
   int batch_size = 8;               // blocks per step

@@ -1,5 +1,6 @@
 #include "nanochat/finetune_command.hpp"
 
+#include "nanochat/optimizer_names.hpp"
 #include "nanochat/trainer.hpp"
 
 #include <fmt/core.h>
@@ -9,6 +10,8 @@
 namespace muonlab::nanochat {
 
 std::string FinetuneOptions::validate() const {
+  if (!torch_optimizer_id(optimizer))
+    return "--optimizer must be muon, adam, adamuon or normuon, got '" + optimizer + "'";
   if (lr_given && !(req.config.lr >= 0)) return "--lr must be >= 0, got " + fmt::format("{}", req.config.lr);
   if (req.resume && !req.from.empty())
     return "--resume takes --from and every setting from the run's config.json: drop --from";
@@ -17,6 +20,7 @@ std::string FinetuneOptions::validate() const {
 
 FinetuneRequest finetune_request(const FinetuneOptions& o) {
   FinetuneRequest req = o.req;
+  req.config.optimizer = torch_rule_id(o.optimizer);
   if (!o.targets.empty()) req.config.lora.targets = split_list(o.targets);
   req.progress = !o.quiet;
   return req;

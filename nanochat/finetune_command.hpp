@@ -12,6 +12,7 @@ namespace muonlab::nanochat {
 
 struct FinetuneOptions {
   FinetuneRequest req;             // as parsed: the run, its config, the run directory and its flags
+  std::string optimizer = "muon";  // --optimizer as given: muon | adam | adamuon | normuon (req.config.optimizer)
   bool lr_given = false;           // --lr was given (then it must be >= 0; else req.config.lr < 0: the default)
   std::string targets;             // LoRA targets, comma-separated (Q,K,V,O,MLP_up,MLP_down); empty: the config's
   bool quiet = false;              // no progress on stderr
@@ -22,7 +23,8 @@ struct FinetuneOptions {
   std::string validate() const;
 };
 
-/// The request nanochat::finetune takes: req with the targets split and progress unless quiet (comm left null).
+/// The request nanochat::finetune takes: req with the optimizer's id, the targets split and progress unless quiet
+/// (comm left null). Throws std::invalid_argument for an optimizer that is not a torch rule.
 FinetuneRequest finetune_request(const FinetuneOptions& options);
 
 /// "a, b,,c " → {"a", "b", "c"}: the items of a comma-separated list, trimmed, empty ones dropped.

@@ -170,16 +170,16 @@ std::string rule_name(Rule r) {
   return "?";
 }
 
-Rule matrix_rule(const std::string& optimizer) {
+Rule matrix_rule(solvers::OptimizerId optimizer) {
   // The torch registry: each shared rule (solvers/optimizer_id.hpp) on its torch implementation above.
-  switch (solvers::optimizer_row(torch_rule_id(optimizer)).rule) {
+  switch (solvers::optimizer_row(optimizer).rule) {
     case solvers::UpdateRule::adam: return Rule::AdamW;  // nanochat's options of the Adam rule
     case solvers::UpdateRule::muon: return Rule::Muon;
     case solvers::UpdateRule::adamuon: return Rule::AdaMuon;
     case solvers::UpdateRule::normuon: return Rule::NorMuon;
     default: break;
   }
-  throw std::invalid_argument("optimizer '" + optimizer + "' has no torch rule");
+  throw std::invalid_argument("optimizer '" + optimizer_text(optimizer) + "' has no torch rule");
 }
 
 std::vector<Route> nanochat_routing(const std::vector<std::pair<std::string, torch::Tensor>>& named_params,

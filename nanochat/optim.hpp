@@ -107,8 +107,8 @@ struct Route {
   Rule rule;
   double base_lr;
 };
-/// The rule of the hidden matrices for an optimizer name: muon → Muon, adam → AdamW, adamuon, normuon.
-Rule matrix_rule(const std::string& optimizer);
+/// The rule of the hidden matrices for a torch rule id: muon → Muon, adam → AdamW, adamuon, normuon.
+Rule matrix_rule(solvers::OptimizerId optimizer);
 /// NanoChat routing (REFERENCE §5): hidden matrices → the matrix rule of `cfg.optimizer` at the matrix lr;
 /// token embedding → AdamW at embedding_lr·s; LM head → AdamW at unembedding_lr·s; s = (n_embd/768)^−0.5.
 std::vector<Route> nanochat_routing(const std::vector<std::pair<std::string, torch::Tensor>>& named_params,

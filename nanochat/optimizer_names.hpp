@@ -1,6 +1,6 @@
 // The torch backend's view of the shared optimizer names (solvers/optimizer_id.hpp, standard library only, so the
 // LibTorch-only build includes it): which names run as the hidden-matrix rule, and how a name maps onto a run
-// config's `optimizer` and `muon_variant` (kept as they were, so config.json and every output are unchanged).
+// config's `optimizer` (a typed id) and `muon_variant`; config.json and every output spell the id by its name.
 //
 // `muon-moonlight` (the Eigen name) is `optimizer = muon, muon_variant = moonlight` here; `--muon-variant moonlight`
 // stays accepted. `adam` is the same rule as the Eigen `adam` with nanochat's options (docs/optimizers.md).
@@ -39,6 +39,15 @@ inline solvers::OptimizerId torch_rule_id(const std::string& optimizer) {
   return *id;
 }
 
+/// The canonical name of an id as a string (config.json, summaries, run directory names).
+inline std::string optimizer_text(solvers::OptimizerId id) { return std::string(solvers::optimizer_name(id)); }
+
+/// The shared id of a config's rule and Muon variant: muon with the moonlight variant is muon-moonlight.
+inline solvers::OptimizerId with_variant(solvers::OptimizerId rule, const std::string& muon_variant) {
+  return rule == solvers::OptimizerId::muon && muon_variant == "moonlight" ? solvers::OptimizerId::muon_moonlight
+                                                                            : rule;
+}
+
 /// The spellings a command's --optimizer accepts: the torch rules and, with `variants`, their variants and every
 /// alias of either (`muon-moonlight`, `moonlight`, `muon-keller`, …).
 inline std::vector<std::string> torch_optimizer_spellings(bool variants) {
@@ -52,13 +61,12 @@ inline std::vector<std::string> torch_optimizer_spellings(bool variants) {
 }
 
 /// A name or alias as the config's (optimizer, muon_variant); the variant is empty when the name does not choose
-/// one. "muon-moonlight" → ("muon", "moonlight"), "muon-keller" → ("muon", "keller"), "adam" → ("adam", "").
-inline std::pair<std::string, std::string> torch_config_names(const std::string& name) {
+/// one. "muon-moonlight" → (muon, "moonlight"), "muon-keller" → (muon, "keller"), "adam" → (adam, "").
+inline std::pair<solvers::OptimizerId, std::string> torch_config_names(const std::string& name) {
   const auto id = solvers::optimizer_id(name);
   if (!id || !solvers::optimizer_row(*id).torch) throw std::invalid_argument("unknown optimizer '" + name + "'");
-  if (*id == solvers::OptimizerId::muon_moonlight) return {"muon", "moonlight"};
-  const std::string canonical(solvers::optimizer_name(*id));
-  return {canonical, *id == solvers::OptimizerId::muon && canonical != name ? "keller" : ""};
+  if (*id == solvers::OptimizerId::muon_moonlight) return {solvers::OptimizerId::muon, "moonlight"};
+  return {*id, *id == solvers::OptimizerId::muon && solvers::optimizer_name(*id) != name ? "keller" : ""};
 }
 
 }  // namespace muonlab::nanochat

@@ -7,6 +7,7 @@
 #include "nanochat/eval.hpp"
 #include "nanochat/model.hpp"
 #include "nanochat/optim.hpp"
+#include "nanochat/optimizer_names.hpp"
 #include "nanochat/probes.hpp"
 #include "nanochat/token_cache.hpp"
 #include "nanochat/tokenizer.hpp"
@@ -240,7 +241,8 @@ PretrainSummary pretrain_rank(const PretrainRequest& req_in) {
     write_text_atomic((dir / "config.json").string(), config.dump(2) + "\n");
   }
   if (comm && rank0) comm->signal("pretrain-prepared");  // config.json and tokens.pt are there
-  sum.run_dir = req.run_dir, sum.optimizer = tc.optimizer, sum.tokenizer = data.kind, sum.device = tc.device;
+  sum.run_dir = req.run_dir, sum.optimizer = optimizer_text(tc.optimizer), sum.tokenizer = data.kind;
+  sum.device = tc.device;
   sum.planned_steps = tc.steps;
   sum.train_tokens = train_split.ids.size(0);
   sum.bytes_per_token = double(train_split.bytes) / double(std::max<std::int64_t>(1, train_split.ids.size(0)));
@@ -282,12 +284,12 @@ PretrainSummary pretrain_rank(const PretrainRequest& req_in) {
     fmt::print(stderr,
                "pretrain: {} | depth {} width {} heads {} | {:.2f}M params ({:.2f}M hidden) | {} tokens train "
                "({:.2f} bytes/token), {} val | unigram baseline {} bpb{}\n",
-               tc.optimizer, mc.depth, mc.n_embd(), mc.n_head(), pc.total / 1e6, pc.hidden / 1e6,
+               sum.optimizer, mc.depth, mc.n_embd(), mc.n_head(), pc.total / 1e6, pc.hidden / 1e6,
                train_split.ids.size(0), sum.bytes_per_token, val.y.numel(), format_measured(sum.unigram_val_bpb),
                state.step > 0 ? fmt::format(" | resuming at step {}", state.step) : "");
 
   TrainJob job;
-  job.label = "pretrain " + tc.optimizer;
+  job.label = "pretrain " + sum.optimizer;
   job.run_dir = req.run_dir;
   job.resume_hint = resume_hint;
   job.steps = tc.steps;

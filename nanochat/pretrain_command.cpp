@@ -18,7 +18,7 @@ const std::vector<std::pair<std::string, Apply>>& overrides() {
       {"seq-len", [](const PretrainOptions& o, ModelConfig& m, TrainConfig&) { m.seq_len = o.model.seq_len; }},
       {"optimizer",  // a shared name (solvers/optimizer_id.hpp): muon-moonlight is muon with the moonlight variant
        [](const PretrainOptions& o, ModelConfig&, TrainConfig& t) {
-         const auto [optimizer, variant] = torch_config_names(o.train.optimizer);
+         const auto [optimizer, variant] = torch_config_names(o.optimizer);
          t.optimizer = optimizer;
          if (!variant.empty()) t.muon_variant = variant;
        }},
@@ -84,7 +84,8 @@ PretrainRequest pretrain_request(const PretrainOptions& o) {
     if (o.given.count(name)) apply(o, m, t);
   m.vocab_size = t.vocab_size;
   req.run_dir = o.run_dir.empty()
-                    ? fmt::format("runs/pretrain-{}-{}-d{}-s{}", t.preset, t.optimizer, m.depth, t.seed)
+                    ? fmt::format("runs/pretrain-{}-{}-d{}-s{}", t.preset, optimizer_text(t.optimizer), m.depth,
+                                  t.seed)
                     : o.run_dir;
   req.stop_after = o.stop_after;
   req.resume = o.resume, req.force = o.force, req.progress = !o.quiet, req.tokenizer = o.tokenizer;

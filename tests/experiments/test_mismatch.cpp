@@ -5,6 +5,7 @@
 #include "experiments/mismatch_report.hpp"
 #include "experiments/mismatch_results.hpp"
 #include "experiments/mismatch_tables.hpp"
+#include "nanochat/optimizer_names.hpp"
 #include "tests/nanochat/synthetic_text.hpp"
 #include "tests/cli/run_cli.hpp"
 
@@ -392,7 +393,8 @@ struct FakeRunners {
       const bool adam_pre = q.from.find("adam") != std::string::npos;
       const double l = std::log10(q.config.lr);
       FinetuneSummary s;
-      s.method = q.config.method, s.optimizer = q.config.optimizer, s.lr = q.config.lr, s.seed = q.config.seed;
+      s.method = q.config.method, s.optimizer = optimizer_text(q.config.optimizer);
+      s.lr = q.config.lr, s.seed = q.config.seed;
       s.pretrained_ppl = 10;
       s.ppl_ratio = 0.8 + 0.01 * l * l + (adam_pre ? 0.02 : 0) + 0.001 * double(q.config.seed) +
                     (q.config.method == "lora" ? 0.001 * q.config.lora.rank : 0);

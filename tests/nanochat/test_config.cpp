@@ -9,6 +9,7 @@
 #include <string>
 
 using namespace muonlab::nanochat;
+namespace solvers = muonlab::solvers;
 
 TEST_CASE("presets fill both structs consistently and validate", "[nanochat][config]") {
   for (const char* name : {"tiny", "cpu", "gpu"}) {
@@ -62,7 +63,8 @@ TEST_CASE("TrainConfig::validate names the flag at fault", "[nanochat][config][e
     CHECK_THROWS_WITH(c.validate(), Catch::Contains(message));
   };
   CHECK_NOTHROW(TrainConfig{}.validate());
-  bad([](TrainConfig& c) { c.optimizer = "sgd"; }, "--optimizer must be");
+  bad([](TrainConfig& c) { c.optimizer = solvers::OptimizerId::signgd; }, "--optimizer must be");  // no torch rule
+  bad([](TrainConfig& c) { c.optimizer = solvers::OptimizerId::muon_moonlight; }, "got 'muon-moonlight'");  // a variant
   bad([](TrainConfig& c) { c.muon_variant = "x"; }, "--muon-variant must be keller or moonlight");
   bad([](TrainConfig& c) { c.ns = "cubic"; }, "--ns must be ns5, pe5 or pe-paper");
   bad([](TrainConfig& c) { c.steps = 0; }, "--steps must be at least 1");
@@ -89,11 +91,11 @@ TEST_CASE("the matrix learning rate defaults by optimizer unless given", "[nanoc
   CHECK(t.default_matrix_lr() == 0.02);  // nanochat's Muon (Keller)
   t.muon_variant = "moonlight";
   CHECK(t.default_matrix_lr() == 5e-3);
-  t.optimizer = "adam";
+  t.optimizer = solvers::OptimizerId::adam;
   CHECK(t.default_matrix_lr() == 1e-3);
-  t.optimizer = "adamuon";
+  t.optimizer = solvers::OptimizerId::adamuon;
   CHECK(t.default_matrix_lr() == 5e-3);
-  t.optimizer = "normuon";
+  t.optimizer = solvers::OptimizerId::normuon;
   CHECK(t.default_matrix_lr() == 0.02);
   CHECK(t.effective_matrix_lr() == 0.02);
   t.matrix_lr = 0;  // 0 is a given value, not "use the default"
@@ -105,7 +107,7 @@ TEST_CASE("configs round-trip through JSON; absent train keys take the defaults;
   ModelConfig m;
   TrainConfig t;
   apply_preset("tiny", m, t);
-  t.optimizer = "adamuon", t.seed = 1234567890123ull, t.matrix_lr = 3e-3, t.data = "/some/text.txt";
+  t.optimizer = solvers::OptimizerId::adamuon, t.seed = 1234567890123ull, t.matrix_lr = 3e-3, t.data = "/some/text.txt";
   m.softcap = 30, m.rope_base = 500000;
   const nlohmann::json jm = to_json(m), jt = to_json(t);
   CHECK(jm.at("n_embd") == 64);  // derived values are written for readers of config.json
@@ -113,6 +115,11 @@ TEST_CASE("configs round-trip through JSON; absent train keys take the defaults;
   CHECK(to_json(model_config_from_json(jm)) == jm);
   CHECK(to_json(train_config_from_json(jt)) == jt);  // doubles print with 17 digits: exact
   CHECK(train_config_from_json(jt).seed == 1234567890123ull);
+  CHECK(jt.at("optimizer") == "adamuon");  // config.json spells the id by its name
+  CHECK(train_config_from_json(jt).optimizer == solvers::OptimizerId::adamuon);
+  nlohmann::json unknown = jt;
+  unknown["optimizer"] = "sgd";
+  CHECK_THROWS_WITH(train_config_from_json(unknown), Catch::Contains("unknown optimizer 'sgd'"));
   // An old config.json without the newer keys reads with today's defaults.
   const TrainConfig d = train_config_from_json(nlohmann::json::object());
   CHECK(to_json(d) == to_json(TrainConfig{}));

@@ -1,6 +1,7 @@
 // Distributed Muon and ZeRO-sharded AdamW (nanochat/dist_optim.hpp) on two Gloo ranks (threads, loopback) against
 // the single-process ModelOptimizer fed the averaged gradient.
 #include "nanochat/dist_optim.hpp"
+#include "nanochat/optimizer_names.hpp"
 #include "dist_threads.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -44,7 +45,7 @@ torch::Tensor grad_of(int rank, std::size_t i, int step, const torch::Tensor& li
 
 TrainConfig config(const std::string& optimizer) {
   TrainConfig tc;
-  tc.optimizer = optimizer;
+  tc.optimizer = torch_rule_id(optimizer);
   tc.weight_decay = 0.01;  // exercise the decoupled decay on both paths
   return tc;
 }

@@ -6,6 +6,7 @@
 #include "nanochat/checkpoint.hpp"
 #include "nanochat/token_cache.hpp"
 #include "nanochat/tokenizer.hpp"
+#include "nanochat/optimizer_names.hpp"
 #include "synthetic_text.hpp"
 #include "tests/cli/run_cli.hpp"
 
@@ -21,6 +22,7 @@
 
 using namespace muonlab::nanochat;
 using namespace muonlab::testing;
+namespace solvers = muonlab::solvers;
 namespace fs = std::filesystem;
 
 namespace {
@@ -63,7 +65,7 @@ const Fixture& fixture() {
     std::ofstream(x.data, std::ios::binary) << finetuning_text(40000);
     PretrainRequest r;
     apply_preset("tiny", r.model, r.train);
-    r.train.optimizer = "muon";
+    r.train.optimizer = solvers::OptimizerId::muon;
     r.train.data = pt_text;
     r.train.threads = 1;
     r.train.probe_every = 0;
@@ -81,7 +83,7 @@ FinetuneRequest request(const std::string& method, const std::string& optimizer,
   FinetuneRequest r;
   r.from = fixture().pretrained;
   r.config.method = method;
-  r.config.optimizer = optimizer;
+  r.config.optimizer = torch_rule_id(optimizer);
   r.config.lr = lr;
   r.config.data = fixture().data;
   r.config.threads = 1;
@@ -239,7 +241,9 @@ TEST_CASE("finetune rejects bad requests with std::invalid_argument", "[nanochat
   r = request("lora", "muon", 0.02);
   r.config.lora.targets = {"W_gate"};
   CHECK_THROWS_AS(finetune(r), std::invalid_argument);
-  r = request("full", "sgd", 0.02);
+  CHECK_THROWS_AS(request("full", "sgd", 0.02), std::invalid_argument);  // not a name (torch_rule_id)
+  r = request("full", "muon", 0.02);
+  r.config.optimizer = solvers::OptimizerId::signgd;  // a name without a torch rule
   CHECK_THROWS_AS(finetune(r), std::invalid_argument);
   r = request("full", "muon", std::nan(""));
   CHECK_THROWS_AS(finetune(r), std::invalid_argument);
@@ -349,7 +353,7 @@ TEST_CASE("a run directory is all a machine needs to fine-tune: no texts, no tok
   pretrain(p);
   FinetuneRequest r;
   r.from = p.run_dir;
-  r.config.method = "lora", r.config.optimizer = "muon", r.config.lr = 0.02, r.config.lr_frac = 1.0;
+  r.config.method = "lora", r.config.optimizer = solvers::OptimizerId::muon, r.config.lr = 0.02, r.config.lr_frac = 1.0;
   r.config.threads = 1, r.config.eval_tokens = 1024, r.config.max_steps = 5, r.config.lora.rank = 4;
   r.config.data = ft_text;
   r.progress = false;

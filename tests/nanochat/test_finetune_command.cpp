@@ -23,6 +23,8 @@ TEST_CASE("finetune options: checks and the request", "[nanochat][finetune]") {
   CHECK(o.validate().empty());
   o.req.resume = true, o.req.from = "runs/x";
   CHECK(o.validate() == "--resume takes --from and every setting from the run's config.json: drop --from");
+  o.req.resume = false, o.optimizer = "signgd";  // a shared name without a torch rule
+  CHECK(o.validate() == "--optimizer must be muon, adam, adamuon or normuon, got 'signgd'");
 
   FinetuneOptions r;
   r.req.from = "runs/x";
@@ -34,6 +36,9 @@ TEST_CASE("finetune options: checks and the request", "[nanochat][finetune]") {
   CHECK(req.config.lora.targets == std::vector<std::string>{"Q", "V", "MLP_up"});
   CHECK_FALSE(req.progress);
   CHECK(req.from == "runs/x");
+  CHECK(req.config.optimizer == muonlab::solvers::OptimizerId::muon);  // the default, as a typed id
+  r.optimizer = "adamuon";
+  CHECK(finetune_request(r).config.optimizer == muonlab::solvers::OptimizerId::adamuon);
   CHECK(split_list("").empty());
   CHECK(split_list(" , ").empty());
 }

@@ -1,6 +1,7 @@
 // LoRA adapters (nanochat/lora.hpp): the step-0 identities of both inits, merging, freezing, routing, and the
 // rank of the update, on a small random model (no data needed).
 #include "nanochat/lora.hpp"
+#include "nanochat/optimizer_names.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -147,7 +148,7 @@ TEST_CASE("LoRA training steps move only A and B, and ΔW has rank at most r", "
       for (const auto& p : m->named_parameters()) base[p.key()] = p.value().detach().clone();
       const int r = 2;
       auto targets = attach_lora(m, config(r));
-      const Rule rule = matrix_rule(rule_name);
+      const Rule rule = matrix_rule(torch_rule_id(rule_name));
       const auto routes = lora_routing(targets, rule, 0.02, a_adamw);
       REQUIRE(routes.size() == 2 * targets.size());
       for (const auto& rt : routes) {
@@ -156,7 +157,7 @@ TEST_CASE("LoRA training steps move only A and B, and ΔW has rank at most r", "
         CHECK(rt.base_lr == 0.02);
       }
       TrainConfig tc;
-      tc.optimizer = rule_name;
+      tc.optimizer = torch_rule_id(rule_name);
       ModelOptimizer opt(routes, tc, false);
       std::vector<torch::Tensor> before_a;
       for (const auto& t : targets) before_a.push_back(t.adapter->A.detach().clone());

@@ -1,6 +1,7 @@
 // Torch optimizers and schedules (nanochat/optim.hpp) against REFERENCE §3 and §5.
 #include "nanochat/model.hpp"
 #include "nanochat/optim.hpp"
+#include "nanochat/optimizer_names.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -120,7 +121,7 @@ TEST_CASE("parameter routing and LR scaling follow nanochat", "[nanochat][optim]
   for (const auto& p : model->named_parameters()) named.emplace_back(p.key(), p.value());
   for (const char* optimizer : {"muon", "adam"}) {
     TrainConfig tc;
-    tc.optimizer = optimizer;
+    tc.optimizer = torch_rule_id(optimizer);
     ModelOptimizer opt(named, mc.n_embd(), tc, false);
     const double s = std::pow(128.0 / 768.0, -0.5);  // (n_embd/768)^−0.5
     int hidden = 0;
@@ -148,7 +149,7 @@ TEST_CASE("optimizer state round-trips for a bit-identical continuation", "[nano
     auto make = [&](torch::Tensor& w, torch::Tensor& e) {
       w = w0.clone().requires_grad_(true), e = e0.clone().requires_grad_(true);
       TrainConfig tc;
-      tc.optimizer = optimizer;
+      tc.optimizer = torch_rule_id(optimizer);
       return ModelOptimizer({{"h.0.attn.c_q.weight", w}, {"wte.weight", e}}, 64, tc, false);
     };
     torch::Tensor wa, ea, wb, eb;
@@ -206,7 +207,7 @@ TEST_CASE("the optimizer's batched path equals its per-matrix path for every rul
           named.emplace_back(names[i], ws.back());
         }
         TrainConfig tc;
-        tc.optimizer = optimizer, tc.muon_variant = variant, tc.weight_decay = 0.1;
+        tc.optimizer = torch_rule_id(optimizer), tc.muon_variant = variant, tc.weight_decay = 0.1;
         return ModelOptimizer(named, 64, tc, false);
       };
       std::vector<torch::Tensor> wa, wb;

@@ -59,22 +59,26 @@ TEST_CASE("optimizer names: the CLI spellings, and the Moonlight alias as optimi
   for (const char* s : {"adam", "muon", "muon-moonlight", "adamuon", "normuon", "moonlight", "muon-keller"})
     CHECK(std::find(all.begin(), all.end(), s) != all.end());
   CHECK(std::find(all.begin(), all.end(), "signgd") == all.end());
-  using P = std::pair<std::string, std::string>;
-  CHECK((torch_config_names("muon-moonlight") == P{"muon", "moonlight"}));
-  CHECK((torch_config_names("moonlight") == P{"muon", "moonlight"}));
-  CHECK((torch_config_names("muon-keller") == P{"muon", "keller"}));
-  CHECK((torch_config_names("muon") == P{"muon", ""}));
-  CHECK((torch_config_names("adam") == P{"adam", ""}));
+  using P = std::pair<OptimizerId, std::string>;
+  CHECK((torch_config_names("muon-moonlight") == P{OptimizerId::muon, "moonlight"}));
+  CHECK((torch_config_names("moonlight") == P{OptimizerId::muon, "moonlight"}));
+  CHECK((torch_config_names("muon-keller") == P{OptimizerId::muon, "keller"}));
+  CHECK((torch_config_names("muon") == P{OptimizerId::muon, ""}));
+  CHECK((torch_config_names("adam") == P{OptimizerId::adam, ""}));
+  CHECK(with_variant(OptimizerId::muon, "moonlight") == OptimizerId::muon_moonlight);
+  CHECK(with_variant(OptimizerId::muon, "keller") == OptimizerId::muon);
+  CHECK(with_variant(OptimizerId::adam, "moonlight") == OptimizerId::adam);  // the variant is Muon's alone
+  CHECK(optimizer_text(OptimizerId::normuon) == "normuon");
   CHECK_THROWS_AS(torch_config_names("signgd"), std::invalid_argument);
 }
 
 TEST_CASE("optimizer names: every torch rule has its torch implementation; adam is the Adam rule with nanochat's "
           "documented options", "[nanochat][optimizer_names]") {
-  CHECK(matrix_rule("adam") == Rule::AdamW);
-  CHECK(matrix_rule("muon") == Rule::Muon);
-  CHECK(matrix_rule("adamuon") == Rule::AdaMuon);
-  CHECK(matrix_rule("normuon") == Rule::NorMuon);
-  CHECK_THROWS_AS(matrix_rule("signgd"), std::invalid_argument);
+  CHECK(matrix_rule(OptimizerId::adam) == Rule::AdamW);
+  CHECK(matrix_rule(OptimizerId::muon) == Rule::Muon);
+  CHECK(matrix_rule(OptimizerId::adamuon) == Rule::AdaMuon);
+  CHECK(matrix_rule(OptimizerId::normuon) == Rule::NorMuon);
+  CHECK_THROWS_AS(matrix_rule(OptimizerId::signgd), std::invalid_argument);
   // The shared table's torch preset of `adam` is what TrainConfig and AdamWHyper default to: nothing else differs.
   const auto p = preset_values(solvers::optimizer_row(OptimizerId::adam).torch_preset);
   const TrainConfig c;
@@ -86,7 +90,7 @@ TEST_CASE("optimizer names: every torch rule has its torch implementation; adam 
   CHECK(c.weight_decay == preset_values(solvers::optimizer_row(OptimizerId::muon_moonlight).torch_preset).at("wd"));
   // The default matrix lr follows the shared id: Moonlight's Muon gets its own.
   TrainConfig m;
-  m.optimizer = "muon", m.muon_variant = "moonlight";
+  m.optimizer = OptimizerId::muon, m.muon_variant = "moonlight";
   CHECK(m.default_matrix_lr() == 5e-3);
   m.muon_variant = "keller";
   CHECK(m.default_matrix_lr() == 0.02);

@@ -4,6 +4,7 @@
 #include "nanochat/pretrain.hpp"
 #include "nanochat/probes.hpp"
 #include "nanochat/tokenizer.hpp"
+#include "nanochat/optimizer_names.hpp"
 #include "child_process.hpp"
 #include "synthetic_text.hpp"
 #include "tests/cli/run_cli.hpp"
@@ -29,7 +30,7 @@ const std::string& text_file() {
 PretrainRequest tiny(const std::string& optimizer, const std::string& dir) {
   PretrainRequest r;
   apply_preset("tiny", r.model, r.train);
-  r.train.optimizer = optimizer;
+  r.train.optimizer = torch_rule_id(optimizer);
   r.train.data = text_file();
   r.train.threads = 1;
   r.run_dir = dir;

@@ -10,12 +10,13 @@
 #include <string>
 
 using namespace muonlab::nanochat;
+namespace solvers = muonlab::solvers;
 
 TEST_CASE("pretrain options: the given settings override the preset, the others keep it", "[nanochat][pretrain]") {
   PretrainOptions o;
   o.preset = "tiny";
   o.model.depth = 3, o.model.seq_len = 999;  // seq_len is not given: the preset's stays
-  o.train.steps = 7, o.train.optimizer = "adam", o.train.vocab_size = 300, o.train.batch_size = 99;
+  o.train.steps = 7, o.optimizer = "adam", o.train.vocab_size = 300, o.train.batch_size = 99;
   o.given = {"depth", "steps", "optimizer", "vocab-size"};
   const PretrainRequest req = pretrain_request(o);
   ModelConfig pm;
@@ -24,7 +25,7 @@ TEST_CASE("pretrain options: the given settings override the preset, the others 
   CHECK(req.model.depth == 3);
   CHECK(req.model.seq_len == pm.seq_len);
   CHECK(req.train.steps == 7);
-  CHECK(req.train.optimizer == "adam");
+  CHECK(req.train.optimizer == solvers::OptimizerId::adam);
   CHECK(req.train.batch_size == pt.batch_size);
   CHECK(req.train.eval_every == pt.eval_every);
   CHECK(req.train.vocab_size == 300);
@@ -47,7 +48,7 @@ TEST_CASE("pretrain options: the given settings override the preset, the others 
   all.preset = "cpu";
   for (const auto& name : pretrain_override_names()) all.given.insert(name);
   all.model.depth = 5, all.model.seq_len = 77;
-  all.train.optimizer = "normuon", all.train.muon_variant = "moonlight", all.train.ns = "pe5";
+  all.optimizer = "normuon", all.train.muon_variant = "moonlight", all.train.ns = "pe5";
   all.train.steps = 11, all.train.batch_size = 3, all.train.matrix_lr = 0.123, all.train.embedding_lr = 0.5;
   all.train.unembedding_lr = 0.25, all.train.weight_decay = 0.01, all.train.grad_clip = 2;
   all.train.eval_every = 9, all.train.eval_tokens = 111, all.train.probe_every = 8, all.train.checkpoint_every = 6;
@@ -57,7 +58,7 @@ TEST_CASE("pretrain options: the given settings override the preset, the others 
   CHECK(pretrain_override_names().size() == 23);
   CHECK(r.model.depth == 5);
   CHECK(r.model.seq_len == 77);
-  CHECK(r.train.optimizer == "normuon");
+  CHECK(r.train.optimizer == solvers::OptimizerId::normuon);
   CHECK(r.train.muon_variant == "moonlight");
   CHECK(r.train.ns == "pe5");
   CHECK(r.train.steps == 11);
