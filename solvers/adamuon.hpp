@@ -62,12 +62,10 @@ public:
 
   Mat<S> direction(const Mat<S>& g, const State& s, long, State& next) const {
     using std::sqrt;
-    const Mat<S>& v0 = s[1];
     Mat<S>& v = next[1];
     const Mat<S> u = o_.momentum_step(MomentumKind::ema, s[0], g, next[0]);
     const Mat<S> o = ortho_(o_.sign ? spectral::sign(u) : u);  // seed 004: NS(sign(u))
-    const Mat<S> o2 = o.cwiseProduct(o);
-    v = v0.size() ? Mat<S>(beta2_ * v0 + (S(1) - beta2_) * o2) : Mat<S>((S(1) - beta2_) * o2);
+    v = ema_next(beta2_, s[1], Mat<S>(o.cwiseProduct(o)));
     Mat<S> d(g.rows(), g.cols());
     for (Eigen::Index j = 0; j < g.cols(); ++j)
       for (Eigen::Index i = 0; i < g.rows(); ++i) d(i, j) = safe_ratio<S>(o(i, j), sqrt(v(i, j)) + o_.eps, "adamuon");

@@ -55,14 +55,13 @@ public:
 
   Mat<S> direction(const Mat<S>& g, const State& s, long, State& next) const {
     using std::sqrt;
-    const Mat<S>& nu0 = s[1];
     Mat<S>& nu = next[1];
     const Eigen::Index m = g.rows(), n = g.cols();
     const Mat<S> u = o_.momentum_step(MomentumKind::ema, s[0], g, next[0]);
     const Mat<S> o = ortho_(u);
     Mat<S> rowmean(m, 1);
     for (Eigen::Index i = 0; i < m; ++i) rowmean(i, 0) = spectral::norm_frobenius_sq(o.row(i)) / S(static_cast<long>(n));
-    nu = nu0.size() ? Mat<S>(o_.beta2 * nu0 + (S(1) - o_.beta2) * rowmean) : Mat<S>((S(1) - o_.beta2) * rowmean);
+    nu = ema_next(o_.beta2, s[1], rowmean);
     Mat<S> d(m, n);
     for (Eigen::Index i = 0; i < m; ++i) {
       const S den = sqrt(nu(i, 0)) + o_.eps;
