@@ -1,17 +1,11 @@
-# Finds LAPACKE with OpenBLAS (BLAS/LAPACK). Defines LAPACKE::LAPACKE.
+# Finds LAPACKE with OpenBLAS (BLAS/LAPACK), and LAPACK where it is a library of its own. Defines LAPACKE::LAPACKE.
 find_path(LAPACKE_INCLUDE_DIR lapacke.h)
 find_library(LAPACKE_LIBRARY lapacke)
 find_library(OPENBLAS_LIBRARY NAMES openblas blas)
 find_library(LAPACK_LIBRARY lapack)
-include(FindPackageHandleStandardArgs)
-find_package_handle_standard_args(LAPACKE DEFAULT_MSG LAPACKE_LIBRARY OPENBLAS_LIBRARY LAPACKE_INCLUDE_DIR)
-if(LAPACKE_FOUND AND NOT TARGET LAPACKE::LAPACKE)
-  add_library(LAPACKE::LAPACKE INTERFACE IMPORTED)
-  set(_libs "${LAPACKE_LIBRARY}")
-  if(LAPACK_LIBRARY)
-    list(APPEND _libs "${LAPACK_LIBRARY}")
-  endif()
-  list(APPEND _libs "${OPENBLAS_LIBRARY}")
-  set_target_properties(LAPACKE::LAPACKE PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${LAPACKE_INCLUDE_DIR}"
-                                                    INTERFACE_LINK_LIBRARIES "${_libs}")
+set(_lapack "")
+if(LAPACK_LIBRARY)
+  set(_lapack LAPACK_LIBRARY)
 endif()
+include(MuonlabImportedLibrary)
+muonlab_imported_library(LAPACKE LAPACKE::LAPACKE LAPACKE_INCLUDE_DIR LAPACKE_LIBRARY ${_lapack} OPENBLAS_LIBRARY)

@@ -8,6 +8,7 @@
 // the limit of the ε > 0 rule. Adam with β1 = β2 = 0, ε = 0 is SignGD exactly (√(g²) = |g| in IEEE/MPFR).
 #pragma once
 
+#include "solvers/momentum.hpp"
 #include "solvers/optimizer_base.hpp"
 
 namespace muonlab::solvers {
@@ -56,12 +57,10 @@ public:
 
   Mat<S> direction(const Mat<S>& g, const State& s, long t, State& next) const {
     using std::sqrt;
-    const Mat<S>&m0 = s[0], &v0 = s[1];
     Mat<S>&m = next[0], &v = next[1];
     const S one(1);
-    m = m0.size() ? Mat<S>(o_.beta1 * m0 + (one - o_.beta1) * g) : Mat<S>((one - o_.beta1) * g);
-    const Mat<S> g2 = g.cwiseProduct(g);
-    v = v0.size() ? Mat<S>(o_.beta2 * v0 + (one - o_.beta2) * g2) : Mat<S>((one - o_.beta2) * g2);
+    m = ema_next(o_.beta1, s[0], g);
+    v = ema_next(o_.beta2, s[1], Mat<S>(g.cwiseProduct(g)));
     if (!all_finite(v))  // g⊙g overflows for |g| > ~1.3e154 in double: report, never move by a silent 0
       throw NumericalError("adam: the second moment overflowed (gradient entries too large for this scalar type; "
                            "use --digits)");

@@ -12,9 +12,7 @@
 // `beta2`.
 #pragma once
 
-#include "solvers/momentum.hpp"
-#include "solvers/optimizer_base.hpp"
-#include "solvers/orthogonalizer.hpp"
+#include "solvers/ortho_momentum.hpp"
 
 namespace muonlab::solvers {
 
@@ -30,12 +28,7 @@ struct AdaMuonDefaults {
 };
 
 template <class S>
-struct AdaMuonOptions {
-  std::string ortho = AdaMuonDefaults::ortho;
-  long ns_steps = 0;
-  std::optional<S> ns_eps;
-  S beta = parse_scalar<S>(AdaMuonDefaults::beta);
-  bool nesterov = AdaMuonDefaults::nesterov;
+struct AdaMuonOptions : OrthoMomentumOptions<S, AdaMuonDefaults> {
   bool sign = AdaMuonDefaults::sign;
   std::optional<S> beta2;  // unset: β (AdaMuonDefaults::beta2)
   S eps = parse_scalar<S>(AdaMuonDefaults::eps);
@@ -43,11 +36,7 @@ struct AdaMuonOptions {
 
   static AdaMuonOptions from(const SpecReader& r) {
     AdaMuonOptions o;
-    o.ortho = r.text("ortho");
-    o.ns_steps = ns_steps_of(r);
-    o.ns_eps = optional_scalar<S>(r, "ns_eps");
-    o.beta = r.template scalar<S>("beta");
-    o.nesterov = r.flag("nesterov");
+    o.read_ortho_momentum(r);
     o.sign = r.flag("sign");
     o.beta2 = optional_scalar<S>(r, "beta2");
     o.eps = r.template scalar<S>("eps");
@@ -67,21 +56,16 @@ public:
   static constexpr bool kInPlace = false;
 
   explicit AdaMuonRule(Options o)
-      : ortho_(Orthogonalizer<S>::make(o.ortho, o.ns_steps, o.ns_eps)),
-        o_(std::move(o)),
-        beta2_(o_.beta2 ? *o_.beta2 : o_.beta) {}
+      : ortho_(o.orthogonalizer()), o_(std::move(o)), beta2_(o_.beta2 ? *o_.beta2 : o_.beta) {}
   const Options& options() const { return o_; }
   const S& beta2() const { return beta2_; }
 
   Mat<S> direction(const Mat<S>& g, const State& s, long, State& next) const {
     using std::sqrt;
-    const Mat<S>& v0 = s[1];
-    Mat<S>&b = next[0], &v = next[1];
-    b = momentum_next(MomentumKind::ema, o_.beta, s[0], g);
-    const Mat<S> u = momentum_input(MomentumKind::ema, o_.beta, o_.nesterov, g, b);
+    Mat<S>& v = next[1];
+    const Mat<S> u = o_.momentum_step(MomentumKind::ema, s[0], g, next[0]);
     const Mat<S> o = ortho_(o_.sign ? spectral::sign(u) : u);  // seed 004: NS(sign(u))
-    const Mat<S> o2 = o.cwiseProduct(o);
-    v = v0.size() ? Mat<S>(beta2_ * v0 + (S(1) - beta2_) * o2) : Mat<S>((S(1) - beta2_) * o2);
+    v = ema_next(beta2_, s[1], Mat<S>(o.cwiseProduct(o)));
     Mat<S> d(g.rows(), g.cols());
     for (Eigen::Index j = 0; j < g.cols(); ++j)
       for (Eigen::Index i = 0; i < g.rows(); ++i) d(i, j) = safe_ratio<S>(o(i, j), sqrt(v(i, j)) + o_.eps, "adamuon");

@@ -19,17 +19,27 @@ struct GdOptions {
   static GdOptions from(const SpecReader& r) { return {r.template scalar<S>("wd")}; }
 };
 
-/// GD as an update rule (no state): the direction is G.
+/// What GD and SignGD share as update rules: GdOptions, no state, an in-place update.
 template <class S>
-class GdRule {
+class StatelessRule {
 public:
   using Options = GdOptions<S>;
-  static constexpr const char* kName = "gd";
   static constexpr std::array<StateField, 0> kState{};
   static constexpr bool kInPlace = true;
 
-  explicit GdRule(Options o) : o_(std::move(o)) {}
+  explicit StatelessRule(Options o) : o_(std::move(o)) {}
   const Options& options() const { return o_; }
+
+private:
+  Options o_;
+};
+
+/// GD as an update rule (no state): the direction is G.
+template <class S>
+class GdRule : public StatelessRule<S> {
+public:
+  using StatelessRule<S>::StatelessRule;
+  static constexpr const char* kName = "gd";
 
   Mat<S> direction(const Mat<S>& g, const std::array<Mat<S>, 0>&, long, std::array<Mat<S>, 0>&) const { return g; }
   // In place: no allocation per step, which matters at high precision.
@@ -37,22 +47,14 @@ public:
     for (Eigen::Index j = 0; j < w.cols(); ++j)
       for (Eigen::Index i = 0; i < w.rows(); ++i) w(i, j) -= lr * g(i, j);
   }
-
-private:
-  Options o_;
 };
 
 /// SignGD as an update rule (no state). Thm 3.1: SignGD steps along sign(∇L), sign(0) = 0.
 template <class S>
-class SignGdRule {
+class SignGdRule : public StatelessRule<S> {
 public:
-  using Options = GdOptions<S>;
+  using StatelessRule<S>::StatelessRule;
   static constexpr const char* kName = "signgd";
-  static constexpr std::array<StateField, 0> kState{};
-  static constexpr bool kInPlace = true;
-
-  explicit SignGdRule(Options o) : o_(std::move(o)) {}
-  const Options& options() const { return o_; }
 
   Mat<S> direction(const Mat<S>& g, const std::array<Mat<S>, 0>&, long, std::array<Mat<S>, 0>&) const {
     return spectral::sign(g);
@@ -68,9 +70,6 @@ public:
           w(i, j) += lr;
       }
   }
-
-private:
-  Options o_;
 };
 
 template <class S>

@@ -19,6 +19,16 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
   return out;
 }
 
+/// The fields every key has; the builders below add the rest.
+KeyInfo base_key(std::string key, std::string def, std::string help, KeyKind kind) {
+  KeyInfo k;
+  k.key = std::move(key);
+  k.default_text = std::move(def);
+  k.help = std::move(help);
+  k.kind = kind;
+  return k;
+}
+
 }  // namespace
 
 Spec parse_spec(const std::string& text, const std::string& what) {
@@ -77,11 +87,7 @@ std::string KeyInfo::range_text() const {
 
 KeyInfo scalar_key(std::string key, std::string def, std::string help, std::optional<Rational> lo, bool lo_open,
                    std::optional<Rational> hi, bool hi_open) {
-  KeyInfo k;
-  k.key = std::move(key);
-  k.default_text = std::move(def);
-  k.help = std::move(help);
-  k.kind = KeyKind::scalar;
+  KeyInfo k = base_key(std::move(key), std::move(def), std::move(help), KeyKind::scalar);
   k.lo = std::move(lo);
   k.hi = std::move(hi);
   k.lo_open = lo_open;
@@ -90,41 +96,23 @@ KeyInfo scalar_key(std::string key, std::string def, std::string help, std::opti
 }
 
 KeyInfo integer_key(std::string key, std::string def, std::string help, long lo) {
-  KeyInfo k;
-  k.key = std::move(key);
-  k.default_text = std::move(def);
-  k.help = std::move(help);
-  k.kind = KeyKind::integer;
+  KeyInfo k = base_key(std::move(key), std::move(def), std::move(help), KeyKind::integer);
   k.lo = Rational(lo);
   return k;
 }
 
 KeyInfo flag_key(std::string key, std::string def, std::string help) {
-  KeyInfo k;
-  k.key = std::move(key);
-  k.default_text = std::move(def);
-  k.help = std::move(help);
-  k.kind = KeyKind::flag;
-  return k;
+  return base_key(std::move(key), std::move(def), std::move(help), KeyKind::flag);
 }
 
 KeyInfo choice_key(std::string key, std::string def, std::string help, std::vector<std::string> choices) {
-  KeyInfo k;
-  k.key = std::move(key);
-  k.default_text = std::move(def);
-  k.help = std::move(help);
-  k.kind = KeyKind::choice;
+  KeyInfo k = base_key(std::move(key), std::move(def), std::move(help), KeyKind::choice);
   k.choices = std::move(choices);
   return k;
 }
 
 KeyInfo text_key(std::string key, std::string def, std::string help) {
-  KeyInfo k;
-  k.key = std::move(key);
-  k.default_text = std::move(def);
-  k.help = std::move(help);
-  k.kind = KeyKind::text;
-  return k;
+  return base_key(std::move(key), std::move(def), std::move(help), KeyKind::text);
 }
 
 SpecReader::SpecReader(const Spec& spec, std::vector<KeyInfo> keys)

@@ -10,6 +10,7 @@
 #include <Eigen/LU>
 
 #include <algorithm>
+#include <utility>
 
 namespace muonlab::solvers {
 namespace {
@@ -34,6 +35,21 @@ Eigen::FullPivLU<Mat<S>> gram_lu(const char* who, const Mat<S>& x) {
                      std::to_string(x.cols()) + ", n = " + std::to_string(x.rows()) +
                      "), so W X = Y may be inconsistent; give independent samples");
   return lu;
+}
+
+/// W_F = Y G⁻¹ Xᵀ (G = XᵀX) after checking the input, with its feasibility; also G⁻¹ Yᵀ (k×m) for the bounds.
+/// The min-Frobenius solution, and a min spectral-norm one (min_norm.hpp).
+template <class S>
+std::pair<MinNormSolution<S>, Mat<S>> frobenius_interpolant(const char* who, const char* norm, const Mat<S>& x,
+                                                            const Mat<S>& y) {
+  check_interpolation_input(who, x, y);
+  const Eigen::FullPivLU<Mat<S>> lu = gram_lu(who, x);
+  MinNormSolution<S> out;
+  out.norm = norm;
+  Mat<S> gy = lu.solve(Mat<S>(y.transpose()));
+  out.w = gy.transpose() * x.transpose();
+  out.feasibility = spectral::norm_max(Mat<S>(out.w * x - y));
+  return {std::move(out), std::move(gy)};
 }
 
 /// Zero threshold of the simplex: exact in rationals; for floats, entries of the tableau carry a relative
@@ -96,30 +112,19 @@ MinNormSolution<S> min_max_norm_interpolation(const Mat<S>& x, const Mat<S>& y) 
 
 template <class S>
 MinNormSolution<S> min_spectral_norm_interpolation(const Mat<S>& x, const Mat<S>& y) {
-  check_interpolation_input("min_spectral_norm_interpolation", x, y);
-  const Eigen::FullPivLU<Mat<S>> lu = gram_lu("min_spectral_norm_interpolation", x);
-  MinNormSolution<S> out;
-  out.norm = "2";
-  out.w = lu.solve(Mat<S>(y.transpose())).transpose() * x.transpose();  // W_F = Y G⁻¹ Xᵀ
+  auto [out, gy] = frobenius_interpolant("min_spectral_norm_interpolation", "2", x, y);
   const Eigen::LLT<Mat<S>> llt(Mat<S>(x.transpose() * x));
   const Mat<S> yl = llt.matrixL().solve(Mat<S>(y.transpose())).transpose();  // Y L^{-T}
   out.value = spectral::norm_spectral(out.w);
   out.lower_bound = spectral::norm_spectral(yl);  // ‖W‖2 ≥ ‖Y L^{-T}‖2 for every feasible W
-  out.feasibility = spectral::norm_max(Mat<S>(out.w * x - y));
   return out;
 }
 
 template <class S>
 MinNormSolution<S> min_frobenius_interpolation(const Mat<S>& x, const Mat<S>& y) {
-  check_interpolation_input("min_frobenius_interpolation", x, y);
-  const Eigen::FullPivLU<Mat<S>> lu = gram_lu("min_frobenius_interpolation", x);
-  MinNormSolution<S> out;
-  out.norm = "F";
-  const Mat<S> gy = lu.solve(Mat<S>(y.transpose()));  // G⁻¹ Yᵀ (k×m)
-  out.w = gy.transpose() * x.transpose();
+  auto [out, gy] = frobenius_interpolant("min_frobenius_interpolation", "F", x, y);
   out.value = spectral::norm_frobenius_sq(out.w);
   out.lower_bound = (y.cwiseProduct(gy.transpose())).sum();  // tr(Y G⁻¹ Yᵀ) ≤ ‖W‖F² for every feasible W
-  out.feasibility = spectral::norm_max(Mat<S>(out.w * x - y));
   return out;
 }
 

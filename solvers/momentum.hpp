@@ -1,4 +1,5 @@
-// The momentum buffer of the Muon family (REFERENCE §3) and the input it hands to the orthogonalizer.
+// The momentum buffer of the Muon family (REFERENCE §3), the input it hands to the orthogonalizer, and the EMA
+// that every first or second moment in solvers/ is.
 //
 //   ema (Keller, nanochat):  B ← βB + (1−β)G;   Nesterov u = (1−β)G + βB  (= G.lerp(B, β));  else u = B
 //   classical (Moonlight):   B ← βB + G;        Nesterov u = G + βB;                           else u = B
@@ -33,6 +34,13 @@ inline MomentumKind momentum_kind_from(const std::string& s) {
   throw InputError("momentum must be none, ema or classical, not '" + s + "'");
 }
 
+/// The exponential moving average after x: βe + (1−β)x, `e` empty meaning zero (the state before the first step).
+/// The EMA buffer here, and Adam's, AdaMuon's and NorMuon's moments.
+template <class S>
+Mat<S> ema_next(const S& beta, const Mat<S>& e, const Mat<S>& x) {
+  return e.size() ? Mat<S>(beta * e + (S(1) - beta) * x) : Mat<S>((S(1) - beta) * x);
+}
+
 /// The buffer after seeing g (`b` empty means zero, the state before the first step).
 template <class S>
 Mat<S> momentum_next(MomentumKind kind, const S& beta, const Mat<S>& b, const Mat<S>& g) {
@@ -40,7 +48,7 @@ Mat<S> momentum_next(MomentumKind kind, const S& beta, const Mat<S>& b, const Ma
     case MomentumKind::none:
       return Mat<S>();
     case MomentumKind::ema:
-      return b.size() ? Mat<S>(beta * b + (S(1) - beta) * g) : Mat<S>((S(1) - beta) * g);
+      return ema_next(beta, b, g);
     case MomentumKind::classical:
       return b.size() ? Mat<S>(beta * b + g) : g;
   }

@@ -12,9 +12,7 @@
 // of an n×n matrix. Every parameter with more than one column gets plain Muon.
 #pragma once
 
-#include "solvers/momentum.hpp"
-#include "solvers/optimizer_base.hpp"
-#include "solvers/orthogonalizer.hpp"
+#include "solvers/ortho_momentum.hpp"
 
 namespace muonlab::solvers {
 
@@ -65,26 +63,17 @@ struct MuonDefaults {
 };
 
 template <class S>
-struct MuonOptions {
-  std::string ortho = MuonDefaults::ortho;
-  long ns_steps = 0;              // 0: the schedule's own length
-  std::optional<S> ns_eps;        // the schedule's own ε (1e-7) unless set
+struct MuonOptions : OrthoMomentumOptions<S, MuonDefaults> {
   MuonScaling scaling = muon_scaling_from(MuonDefaults::scaling);
   MomentumKind momentum = momentum_kind_from(MuonDefaults::momentum);
-  S beta = parse_scalar<S>(MuonDefaults::beta);
-  bool nesterov = MuonDefaults::nesterov;
   S wd = parse_scalar<S>(MuonDefaults::wd);
   bool diag_vectors = MuonDefaults::diag_vectors;
 
   static MuonOptions from(const SpecReader& r) {
     MuonOptions o;
-    o.ortho = r.text("ortho");
-    o.ns_steps = ns_steps_of(r);
-    o.ns_eps = optional_scalar<S>(r, "ns_eps");
+    o.read_ortho_momentum(r);
     o.scaling = muon_scaling_from(r.choice("scaling"));
     o.momentum = momentum_kind_from(r.choice("momentum"));
-    o.beta = r.template scalar<S>("beta");
-    o.nesterov = r.flag("nesterov");
     o.wd = r.template scalar<S>("wd");
     o.diag_vectors = r.flag("diag_vectors");
     return o;
@@ -101,14 +90,12 @@ public:
   static constexpr std::array<StateField, 1> kState{{{"momentum", false}}};
   static constexpr bool kInPlace = false;
 
-  explicit MuonRule(Options o) : ortho_(Orthogonalizer<S>::make(o.ortho, o.ns_steps, o.ns_eps)), o_(std::move(o)) {}
+  explicit MuonRule(Options o) : ortho_(o.orthogonalizer()), o_(std::move(o)) {}
   const Options& options() const { return o_; }
   const Orthogonalizer<S>& orthogonalizer() const { return ortho_; }
 
   Mat<S> direction(const Mat<S>& g, const State& s, long, State& next) const {
-    Mat<S>& b = next[0];
-    b = momentum_next(o_.momentum, o_.beta, s[0], g);
-    const Mat<S> u = momentum_input(o_.momentum, o_.beta, o_.nesterov, g, b);
+    const Mat<S> u = o_.momentum_step(o_.momentum, s[0], g, next[0]);
     if (o_.diag_vectors && g.cols() == 1) {
       // MuonAll (seed 003): Muon on diag(u), read back; n×n, so the Keller scale is 1.
       const Eigen::Index n = g.rows();

@@ -10,7 +10,6 @@
 // With ε = 0, a zero row of O divides 0 by 0 and moves by 0.
 #pragma once
 
-#include "solvers/momentum.hpp"
 #include "solvers/muon.hpp"
 
 namespace muonlab::solvers {
@@ -26,23 +25,14 @@ struct NorMuonDefaults {
 };
 
 template <class S>
-struct NorMuonOptions {
-  std::string ortho = NorMuonDefaults::ortho;
-  long ns_steps = 0;
-  std::optional<S> ns_eps;
-  S beta = parse_scalar<S>(NorMuonDefaults::beta);
-  bool nesterov = NorMuonDefaults::nesterov;
+struct NorMuonOptions : OrthoMomentumOptions<S, NorMuonDefaults> {
   S beta2 = parse_scalar<S>(NorMuonDefaults::beta2);
   S eps = parse_scalar<S>(NorMuonDefaults::eps);
   S wd = parse_scalar<S>(NorMuonDefaults::wd);
 
   static NorMuonOptions from(const SpecReader& r) {
     NorMuonOptions o;
-    o.ortho = r.text("ortho");
-    o.ns_steps = ns_steps_of(r);
-    o.ns_eps = optional_scalar<S>(r, "ns_eps");
-    o.beta = r.template scalar<S>("beta");
-    o.nesterov = r.flag("nesterov");
+    o.read_ortho_momentum(r);
     o.beta2 = r.template scalar<S>("beta2");
     o.eps = r.template scalar<S>("eps");
     o.wd = r.template scalar<S>("wd");
@@ -60,20 +50,18 @@ public:
   static constexpr std::array<StateField, 2> kState{{{"momentum", false}, {"nu", true}}};
   static constexpr bool kInPlace = false;
 
-  explicit NorMuonRule(Options o) : ortho_(Orthogonalizer<S>::make(o.ortho, o.ns_steps, o.ns_eps)), o_(std::move(o)) {}
+  explicit NorMuonRule(Options o) : ortho_(o.orthogonalizer()), o_(std::move(o)) {}
   const Options& options() const { return o_; }
 
   Mat<S> direction(const Mat<S>& g, const State& s, long, State& next) const {
     using std::sqrt;
-    const Mat<S>& nu0 = s[1];
-    Mat<S>&b = next[0], &nu = next[1];
+    Mat<S>& nu = next[1];
     const Eigen::Index m = g.rows(), n = g.cols();
-    b = momentum_next(MomentumKind::ema, o_.beta, s[0], g);
-    const Mat<S> u = momentum_input(MomentumKind::ema, o_.beta, o_.nesterov, g, b);
+    const Mat<S> u = o_.momentum_step(MomentumKind::ema, s[0], g, next[0]);
     const Mat<S> o = ortho_(u);
     Mat<S> rowmean(m, 1);
     for (Eigen::Index i = 0; i < m; ++i) rowmean(i, 0) = spectral::norm_frobenius_sq(o.row(i)) / S(static_cast<long>(n));
-    nu = nu0.size() ? Mat<S>(o_.beta2 * nu0 + (S(1) - o_.beta2) * rowmean) : Mat<S>((S(1) - o_.beta2) * rowmean);
+    nu = ema_next(o_.beta2, s[1], rowmean);
     Mat<S> d(m, n);
     for (Eigen::Index i = 0; i < m; ++i) {
       const S den = sqrt(nu(i, 0)) + o_.eps;

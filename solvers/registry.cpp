@@ -34,6 +34,15 @@ std::vector<KeyInfo> ortho_keys(const char* ortho) {
                      false, std::nullopt, false)};
 }
 
+/// The keys OrthoMomentumOptions reads, for a rule with EMA momentum (AdaMuon, NorMuon); D is its Defaults struct.
+template <class D>
+std::vector<KeyInfo> ema_ortho_keys() {
+  std::vector<KeyInfo> k = ortho_keys(D::ortho);
+  k.push_back(beta_key("beta", D::beta, "momentum coefficient (EMA)"));
+  k.push_back(flag_key("nesterov", flag_text(D::nesterov), "orthogonalize the Nesterov look-ahead"));
+  return k;
+}
+
 // ---- the keys of each rule, defaults read from its Defaults struct (written once, beside the options) ----------
 
 std::vector<KeyInfo> gd_keys() { return {wd_key(GdDefaults::wd)}; }
@@ -63,9 +72,7 @@ std::vector<KeyInfo> muon_keys() {
 
 std::vector<KeyInfo> adamuon_keys() {
   using D = AdaMuonDefaults;
-  std::vector<KeyInfo> k = ortho_keys(D::ortho);
-  k.push_back(beta_key("beta", D::beta, "momentum coefficient (EMA)"));
-  k.push_back(flag_key("nesterov", flag_text(D::nesterov), "orthogonalize the Nesterov look-ahead"));
+  std::vector<KeyInfo> k = ema_ortho_keys<D>();
   k.push_back(flag_key("sign", flag_text(D::sign), "orthogonalize sign(u) (the paper's sign stabilization) instead of u"));
   k.push_back(scalar_key("beta2", D::beta2, "second-moment decay on O*O (default: beta, REFERENCE 3)", kZero, false,
                          kOne, true));
@@ -76,9 +83,7 @@ std::vector<KeyInfo> adamuon_keys() {
 
 std::vector<KeyInfo> normuon_keys() {
   using D = NorMuonDefaults;
-  std::vector<KeyInfo> k = ortho_keys(D::ortho);
-  k.push_back(beta_key("beta", D::beta, "momentum coefficient (EMA)"));
-  k.push_back(flag_key("nesterov", flag_text(D::nesterov), "orthogonalize the Nesterov look-ahead"));
+  std::vector<KeyInfo> k = ema_ortho_keys<D>();
   k.push_back(beta_key("beta2", D::beta2, "decay of the per-row second moment"));
   k.push_back(eps_key(D::eps, "added to sqrt(nu) and to the rescaling norm"));
   k.push_back(wd_key(D::wd));

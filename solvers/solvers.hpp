@@ -12,5 +12,6 @@
 #include "solvers/muon.hpp"
 #include "solvers/normuon.hpp"
 #include "solvers/optimizer.hpp"
+#include "solvers/ortho_momentum.hpp"
 #include "solvers/orthogonalizer.hpp"
 #include "solvers/step_size.hpp"

@@ -51,6 +51,15 @@ void check_t(long t) {
   if (t < 0) throw InputError("step-size schedule: step index must be >= 0, not " + std::to_string(t));
 }
 
+/// Robbins–Monro for a schedule constant from t = T on, at 0 (`sum`: a note on the finite sum) or at `end` > 0.
+RobbinsMonro finite_horizon(bool ends_at_zero, const std::string& end, const std::string& sum) {
+  if (ends_at_zero)
+    return {true, false,
+            "finite horizon: eta_t = 0 from t = T on, so the sum is finite" + sum +
+                "; only a family with T -> infinity meets the conditions in the limit"};
+  return {false, true, "finite horizon: eta_t = " + end + " > 0 from t = T on, so eta_t does not tend to 0"};
+}
+
 template <class S>
 class Constant final : public StepSize<S> {
 public:
@@ -126,13 +135,7 @@ public:
   }
   std::string name() const override { return name_; }
   long horizon() const override { return t_; }
-  RobbinsMonro robbins_monro() const override {
-    if (min_zero_)
-      return {true, false,
-              "finite horizon: eta_t = 0 from t = T on, so the sum is finite (about lr*T/2); only a family with "
-              "T -> infinity meets the conditions in the limit"};
-    return {false, true, "finite horizon: eta_t = min > 0 from t = T on, so eta_t does not tend to 0"};
-  }
+  RobbinsMonro robbins_monro() const override { return finite_horizon(min_zero_, "min", " (about lr*T/2)"); }
   std::unique_ptr<StepSize<S>> clone() const override { return std::make_unique<Cosine>(*this); }
 
 private:
@@ -159,13 +162,7 @@ public:
   }
   std::string name() const override { return name_; }
   long horizon() const override { return t_; }
-  RobbinsMonro robbins_monro() const override {
-    if (final_zero_)
-      return {true, false,
-              "finite horizon: eta_t = 0 from t = T on, so the sum is finite; only a family with T -> infinity "
-              "meets the conditions in the limit"};
-    return {false, true, "finite horizon: eta_t = final > 0 from t = T on, so eta_t does not tend to 0"};
-  }
+  RobbinsMonro robbins_monro() const override { return finite_horizon(final_zero_, "final", ""); }
   std::unique_ptr<StepSize<S>> clone() const override { return std::make_unique<Linear>(*this); }
 
 private:

@@ -158,42 +158,29 @@ struct Range {
   Float lo, hi;
 };
 
-/// Outer image of [lo, hi] under p: values at both ends and at every critical point that may lie inside.
-bool image_outer(const Quintic& p, const Range& in, Range& out, slong prec) {
+/// The image of [lo, hi] under p from its values at both ends and at critical points. outer: every critical point
+/// that may lie inside, and the hull of the value balls. inner: only points certainly inside, and [min of their
+/// upper bounds, max of their lower bounds], which lies inside the true image.
+enum class Side { outer, inner };
+bool image(Side side, const Quintic& p, const Range& in, Range& out, slong prec) {
+  const bool inner = side == Side::inner;
   std::vector<Ball> vals = {eval(p, point(in.lo.v).v, prec), eval(p, point(in.hi.v).v, prec)};
   std::vector<Ball> crit;
   if (!critical_points(p, crit, prec)) return false;
   Ball blo = point(in.lo.v), bhi = point(in.hi.v);
   for (Ball& x : crit) {
-    if (arb_lt(x.v, blo.v) || arb_gt(x.v, bhi.v)) continue;  // certainly outside
-    vals.push_back(eval(p, x.v, prec));
+    const bool use = inner ? arb_gt(x.v, blo.v) && arb_lt(x.v, bhi.v)      // certainly inside
+                           : !(arb_lt(x.v, blo.v) || arb_gt(x.v, bhi.v));  // not certainly outside
+    if (use) vals.push_back(eval(p, x.v, prec));
   }
+  auto* const lo_bound = inner ? arb_get_ubound_arf : arb_get_lbound_arf;
+  auto* const hi_bound = inner ? arb_get_lbound_arf : arb_get_ubound_arf;
   Float t;
   for (std::size_t i = 0; i < vals.size(); ++i) {
     if (!arb_is_finite(vals[i].v)) return false;
-    arb_get_lbound_arf(t.v, vals[i].v, prec);
+    lo_bound(t.v, vals[i].v, prec);
     if (i == 0 || arf_cmp(t.v, out.lo.v) < 0) arf_set(out.lo.v, t.v);
-    arb_get_ubound_arf(t.v, vals[i].v, prec);
-    if (i == 0 || arf_cmp(t.v, out.hi.v) > 0) arf_set(out.hi.v, t.v);
-  }
-  return true;
-}
-
-/// Inner image of [lo, hi] under p: spanned by values at points certainly in [lo, hi] (ends and certain critical
-/// points); [min of their upper bounds, max of their lower bounds] lies inside the true image.
-bool image_inner(const Quintic& p, const Range& in, Range& out, slong prec) {
-  std::vector<Ball> vals = {eval(p, point(in.lo.v).v, prec), eval(p, point(in.hi.v).v, prec)};
-  std::vector<Ball> crit;
-  if (!critical_points(p, crit, prec)) return false;
-  Ball blo = point(in.lo.v), bhi = point(in.hi.v);
-  for (Ball& x : crit)
-    if (arb_gt(x.v, blo.v) && arb_lt(x.v, bhi.v)) vals.push_back(eval(p, x.v, prec));
-  Float t;
-  for (std::size_t i = 0; i < vals.size(); ++i) {
-    if (!arb_is_finite(vals[i].v)) return false;
-    arb_get_ubound_arf(t.v, vals[i].v, prec);
-    if (i == 0 || arf_cmp(t.v, out.lo.v) < 0) arf_set(out.lo.v, t.v);
-    arb_get_lbound_arf(t.v, vals[i].v, prec);
+    hi_bound(t.v, vals[i].v, prec);
     if (i == 0 || arf_cmp(t.v, out.hi.v) > 0) arf_set(out.hi.v, t.v);
   }
   return true;
@@ -240,14 +227,14 @@ ImageCertificate certify_image(const std::vector<NsStep<Real>>& steps, const Rea
     const Quintic p = to_quintic(steps[k]);
     arb_mul(deriv.v, deriv.v, p.a.v, prec);  // φ'(0) = Π p_k'(0) = Π a_k (chain rule at the fixed point 0)
     Range o, i;
-    if (!image_outer(p, outer, o, prec)) {
+    if (!image(Side::outer, p, outer, o, prec)) {
       ok = false;
       cert.message = "step " + std::to_string(k + 1) + ": non-finite enclosure (the values overflow)";
       break;
     }
     outer = o;
     if (ok && arf_cmp(inner.lo.v, inner.hi.v) <= 0) {
-      if (!image_inner(p, inner, i, prec)) {
+      if (!image(Side::inner, p, inner, i, prec)) {
         ok = false;
         cert.message = "step " + std::to_string(k + 1) + ": inner enclosure not finite";
         break;
@@ -377,10 +364,10 @@ int certify_maps_into(const NsStep<Real>& step, const Real& lo, const Real& hi, 
   Range in, out, inner;
   arf_set(in.lo.v, to_arf(lo).v);
   arf_set(in.hi.v, to_arf(hi).v);
-  if (!image_outer(p, in, out, prec)) return -1;
+  if (!image(Side::outer, p, in, out, prec)) return -1;
   const Float tlo = to_arf(target_lo), thi = to_arf(target_hi);
   if (arf_cmp(out.lo.v, tlo.v) >= 0 && arf_cmp(out.hi.v, thi.v) <= 0) return 1;
-  if (!image_inner(p, in, inner, prec)) return -1;
+  if (!image(Side::inner, p, in, inner, prec)) return -1;
   // Certainly not: some attained value is ≤ inner.lo (min of upper bounds) or ≥ inner.hi (max of lower bounds).
   if (arf_cmp(inner.lo.v, tlo.v) < 0 || arf_cmp(inner.hi.v, thi.v) > 0) return 0;
   return -1;

@@ -9,23 +9,32 @@
 
 #include <Eigen/Core>
 
-namespace Eigen {
+namespace muonlab {
 
-template <>
-struct NumTraits<muonlab::Real> {
-  using Real = muonlab::Real;
-  using NonInteger = muonlab::Real;
-  using Literal = muonlab::Real;
-  using Nested = muonlab::Real;
+/// What the NumTraits of Real and Rational share: a signed real type, costly to copy and to operate on.
+template <class T>
+struct MultiprecisionNumTraits {
+  using Real = T;
+  using NonInteger = T;
+  using Literal = T;
+  using Nested = T;
   enum {
     IsComplex = 0,
     IsInteger = 0,
     IsSigned = 1,
     RequireInitialization = 1,
-    ReadCost = HugeCost,
-    AddCost = HugeCost,
-    MulCost = HugeCost
+    ReadCost = Eigen::HugeCost,
+    AddCost = Eigen::HugeCost,
+    MulCost = Eigen::HugeCost
   };
+};
+
+}  // namespace muonlab
+
+namespace Eigen {
+
+template <>
+struct NumTraits<muonlab::Real> : muonlab::MultiprecisionNumTraits<muonlab::Real> {
   static Real epsilon() { return std::numeric_limits<Real>::epsilon(); }
   static Real dummy_precision() { return 1000 * epsilon(); }
   static Real highest() { return (std::numeric_limits<Real>::max)(); }
@@ -40,20 +49,7 @@ struct NumTraits<muonlab::Real> {
 };
 
 template <>
-struct NumTraits<muonlab::Rational> {
-  using Real = muonlab::Rational;
-  using NonInteger = muonlab::Rational;
-  using Literal = muonlab::Rational;
-  using Nested = muonlab::Rational;
-  enum {
-    IsComplex = 0,
-    IsInteger = 0,
-    IsSigned = 1,
-    RequireInitialization = 1,
-    ReadCost = HugeCost,
-    AddCost = HugeCost,
-    MulCost = HugeCost
-  };
+struct NumTraits<muonlab::Rational> : muonlab::MultiprecisionNumTraits<muonlab::Rational> {
   // Exact arithmetic: no rounding, so every tolerance is zero.
   static Real epsilon() { return Real(0); }
   static Real dummy_precision() { return Real(0); }

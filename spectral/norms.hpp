@@ -6,17 +6,24 @@
 
 namespace muonlab::spectral {
 
+/// Calls f(S(w_ij)) for every entry, column by column: the order every sum below is taken in.
+template <class Derived, class F>
+void for_each_entry(const Eigen::MatrixBase<Derived>& w, F&& f) {
+  using S = typename Derived::Scalar;
+  for (Eigen::Index j = 0; j < w.cols(); ++j)
+    for (Eigen::Index i = 0; i < w.rows(); ++i) f(S(w(i, j)));
+}
+
 /// ‖W‖max = max |W_ij| (0 for an empty matrix).
 template <class Derived>
 typename Derived::Scalar norm_max(const Eigen::MatrixBase<Derived>& w) {
   using S = typename Derived::Scalar;
   using std::abs;
   S best(0);
-  for (Eigen::Index j = 0; j < w.cols(); ++j)
-    for (Eigen::Index i = 0; i < w.rows(); ++i) {
-      S a = abs(S(w(i, j)));
-      if (a > best) best = a;
-    }
+  for_each_entry(w, [&](const S& x) {
+    S a = abs(x);
+    if (a > best) best = a;
+  });
   return best;
 }
 
@@ -25,8 +32,7 @@ template <class Derived>
 typename Derived::Scalar norm_frobenius_sq(const Eigen::MatrixBase<Derived>& w) {
   using S = typename Derived::Scalar;
   S s(0);
-  for (Eigen::Index j = 0; j < w.cols(); ++j)
-    for (Eigen::Index i = 0; i < w.rows(); ++i) s += S(w(i, j)) * S(w(i, j));
+  for_each_entry(w, [&](const S& x) { s += x * x; });
   return s;
 }
 
@@ -40,11 +46,10 @@ typename Derived::Scalar norm_frobenius(const Eigen::MatrixBase<Derived>& w) {
   const S scale = norm_max(w);
   if (scale == S(0)) return S(0);
   S s(0);
-  for (Eigen::Index j = 0; j < w.cols(); ++j)
-    for (Eigen::Index i = 0; i < w.rows(); ++i) {
-      const S r = S(w(i, j)) / scale;
-      s += r * r;
-    }
+  for_each_entry(w, [&](const S& x) {
+    const S r = x / scale;
+    s += r * r;
+  });
   return scale * S(sqrt(s));
 }
 
@@ -53,9 +58,9 @@ template <class Derived>
 Eigen::Index norm_l0(const Eigen::MatrixBase<Derived>& v) {
   using S = typename Derived::Scalar;
   Eigen::Index k = 0;
-  for (Eigen::Index j = 0; j < v.cols(); ++j)
-    for (Eigen::Index i = 0; i < v.rows(); ++i)
-      if (S(v(i, j)) != S(0)) ++k;
+  for_each_entry(v, [&](const S& x) {
+    if (x != S(0)) ++k;
+  });
   return k;
 }
 
@@ -65,8 +70,7 @@ typename Derived::Scalar norm_l1(const Eigen::MatrixBase<Derived>& v) {
   using S = typename Derived::Scalar;
   using std::abs;
   S s(0);
-  for (Eigen::Index j = 0; j < v.cols(); ++j)
-    for (Eigen::Index i = 0; i < v.rows(); ++i) s += abs(S(v(i, j)));
+  for_each_entry(v, [&](const S& x) { s += abs(x); });
   return s;
 }
 

@@ -21,6 +21,14 @@ TEST_CASE("momentum kinds: names round-trip, anything else is an InputError", "[
   CHECK_THROWS_WITH(momentum_kind_from("nesterov"), Catch::Contains("momentum must be none, ema or classical"));
 }
 
+TEST_CASE("ema_next: (1 - beta) x from zero, beta e + (1 - beta) x after", "[solvers][momentum]") {
+  const Rational beta(9, 10);
+  const MatQ x = mat(1, -2, 3, 0), e = mat(0, 4, -1, 2);
+  CHECK(ema_next(beta, MatQ(), x) == MatQ(Rational(1, 10) * x));  // an empty average stands for 0
+  CHECK(ema_next(beta, e, x) == MatQ(Rational(9, 10) * e + Rational(1, 10) * x));
+  CHECK(ema_next(beta, e, x) == momentum_next(MomentumKind::ema, beta, e, x));  // the EMA buffer is this average
+}
+
 TEST_CASE("momentum_next: EMA and classical buffers from zero and from a state", "[solvers][momentum]") {
   const Rational beta(19, 20);
   const MatQ g = mat(1, -2, 3, 0), g2 = mat(0, 4, -1, 2);

@@ -89,6 +89,26 @@ TEST_CASE("registry: key defaults are the options structs' defaults, written onc
   CHECK((no.beta == nd.beta && no.beta2 == nd.beta2 && no.eps == nd.eps && no.nesterov == nd.nesterov));
 }
 
+TEST_CASE("registry: the Muon family reads its shared keys alike", "[solvers][registry]") {
+  // Muon, AdaMuon and NorMuon read ortho, ns_steps, ns_eps, beta and nesterov through OrthoMomentumOptions
+  // (solvers/ortho_momentum.hpp): the same spec text gives the same values and the same orthogonalizer.
+  const std::string keys = ":ortho=cubic,ns_steps=7,ns_eps=0.001,beta=0.9,nesterov=0";
+  const auto check = [](const auto& o) {
+    CHECK(o.ortho == "cubic");
+    CHECK(o.ns_steps == 7);
+    REQUIRE(o.ns_eps.has_value());
+    CHECK(*o.ns_eps == 0.001);
+    CHECK(o.beta == 0.9);
+    CHECK_FALSE(o.nesterov);
+    const auto ortho = o.orthogonalizer();
+    CHECK(ortho.schedule().steps.size() == 7);
+    CHECK(ortho.schedule().eps == 0.001);
+  };
+  check(dynamic_cast<const Muon<double>&>(*make_optimizer<double>("muon" + keys)).options());
+  check(dynamic_cast<const AdaMuon<double>&>(*make_optimizer<double>("adamuon" + keys)).options());
+  check(dynamic_cast<const NorMuon<double>&>(*make_optimizer<double>("normuon" + keys)).options());
+}
+
 TEST_CASE("registry: variants are their base rule with the preset's options", "[solvers][registry]") {
   const auto w = make_optimizer<double>("adamw");
   REQUIRE(dynamic_cast<const Adam<double>*>(w.get()) != nullptr);

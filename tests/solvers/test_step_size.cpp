@@ -24,6 +24,15 @@ TEST_CASE("step sizes: the Robbins-Monro predicate", "[solvers][step_size]") {
   CHECK(cosmin.sum_diverges);
   CHECK_FALSE(make_step_size<double>("linear:lr=1,steps=100")->satisfies_robbins_monro());
   CHECK(make_step_size<double>("linear:lr=1,steps=100")->horizon() == 100);
+  // The reasons of the finite horizons, word for word (one text for cosine and linear, naming the end value).
+  CHECK(cos0.why == "finite horizon: eta_t = 0 from t = T on, so the sum is finite (about lr*T/2); only a family "
+                    "with T -> infinity meets the conditions in the limit");
+  CHECK(cosmin.why == "finite horizon: eta_t = min > 0 from t = T on, so eta_t does not tend to 0");
+  CHECK(make_step_size<double>("linear:lr=1,steps=100")->robbins_monro().why ==
+        "finite horizon: eta_t = 0 from t = T on, so the sum is finite; only a family with T -> infinity meets the "
+        "conditions in the limit");
+  CHECK(make_step_size<double>("linear:lr=1,steps=100,final=0.1")->robbins_monro().why ==
+        "finite horizon: eta_t = final > 0 from t = T on, so eta_t does not tend to 0");
 }
 
 TEST_CASE("step sizes: rational schedules are exact", "[solvers][step_size][rational]") {
