@@ -1,20 +1,13 @@
 // The foundation claim (theory/claims_foundation.cpp): the polar factor computed at the working precision is
 // orthogonal on its range, reproduces G with a PSD factor, and its tolerance is a rounding bound of that precision.
 #include "theory/registry.hpp"
+#include "tests/support/claims.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace muonlab;
 using namespace muonlab::theory;
-
-namespace {
-ClaimResult polar_at(unsigned digits, int trials) {
-  ClaimSettings s;
-  s.precision = spectral::Precision(digits);
-  s.trials = trials;
-  return run_claim(*select_claims({"polar-factor"}).front(), s);
-}
-}  // namespace
+using muonlab::testing::run_claim_by_id;
 
 TEST_CASE("add_foundation_claims registers polar-factor", "[theory][claims][foundation]") {
   ClaimList list;
@@ -26,7 +19,7 @@ TEST_CASE("add_foundation_claims registers polar-factor", "[theory][claims][foun
 
 TEST_CASE("polar-factor holds at 30 and 200 digits", "[theory][claims][foundation]") {
   for (unsigned digits : {30u, 200u}) {
-    const ClaimResult r = polar_at(digits, 2);
+    const ClaimResult r = run_claim_by_id("polar-factor", digits, 2);
     INFO(digits << " digits: " << r.reason << " | " << r.measured.quantity << " "
                 << spectral::to_scientific(r.measured.max_error) << " vs "
                 << spectral::to_scientific(r.measured.tolerance) << " | " << r.measured.witness);
@@ -41,7 +34,7 @@ TEST_CASE("polar-factor's tolerance is C·n·u·κ: 30 more digits shrink it by 
           "[theory][claims][foundation][precision]") {
   // The same seed gives the same instances at both precisions, so n and κ agree and the ratio of the tolerances is
   // the ratio of the unit roundoffs, 10^-30 up to the rounding of the bit counts (a factor 2^(±2)).
-  const ClaimResult lo = polar_at(30, 1), hi = polar_at(60, 1);
+  const ClaimResult lo = run_claim_by_id("polar-factor", 30, 1), hi = run_claim_by_id("polar-factor", 60, 1);
   REQUIRE(lo.verdict == Verdict::holds);
   REQUIRE(hi.verdict == Verdict::holds);
   auto scope = spectral::Precision(60).scope();
