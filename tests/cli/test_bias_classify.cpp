@@ -4,10 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-using muonlab::testing::check_bad_input;
-using muonlab::testing::run_cli;
-using muonlab::testing::run_cli_json;
-using muonlab::testing::TempFile;
+using namespace muonlab::testing;
 
 namespace {
 nlohmann::json bias_json(const std::string& args) {

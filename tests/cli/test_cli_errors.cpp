@@ -9,9 +9,7 @@
 
 #include <string>
 
-using muonlab::testing::check_bad_input;
-using muonlab::testing::run_cli;
-using muonlab::testing::run_cli_json;
+using namespace muonlab::testing;
 
 namespace {
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }

@@ -8,8 +8,7 @@
 #include <regex>
 #include <string>
 
-using muonlab::testing::check_bad_input;
-using muonlab::testing::run_cli;
+using namespace muonlab::testing;
 
 namespace {
 /// The N of "use --digits N or more" in a message (0 if absent).

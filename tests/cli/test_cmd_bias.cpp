@@ -10,10 +10,7 @@
 #include <utility>
 #include <vector>
 
-using muonlab::testing::check_bad_input;
-using muonlab::testing::run_cli;
-using muonlab::testing::run_cli_json;
-using muonlab::testing::TempFile;
+using namespace muonlab::testing;
 
 namespace {
 nlohmann::json bias_json(const std::string& args) {

@@ -4,9 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-using muonlab::testing::run_cli;
-using muonlab::testing::run_cli_json;
-using muonlab::testing::TempFile;
+using namespace muonlab::testing;
 
 TEST_CASE("muonlab budget: curves, solvers, k samples and bad input", "[cli][budget]") {
   const auto j = run_cli_json("budget --z 1,-2,3 --r0 2,-1 --points 5 --solve --digits 30 --json");

@@ -6,9 +6,7 @@
 
 #include <cmath>
 
-using muonlab::testing::run_cli;
-using muonlab::testing::run_cli_json;
-using muonlab::testing::TempFile;
+using namespace muonlab::testing;
 
 TEST_CASE("muonlab lora --sharpness reports the sharp constants", "[cli][lora]") {
   const auto j = run_cli_json("lora --sharpness --rank 4 --starts 4 --json");

@@ -7,9 +7,7 @@
 
 #include <string>
 
-using muonlab::testing::run_cli;
-using muonlab::testing::run_cli_json;
-using muonlab::testing::TempFile;
+using namespace muonlab::testing;
 
 TEST_CASE("ns prints the analysis of a coefficient file", "[cli][ns]") {
   TempFile f("# Keller\n3.4445, -4.7750, 2.0315\n3.4445 -4.7750 2.0315\n", ".txt");

@@ -9,10 +9,7 @@
 #include <cmath>
 #include <string>
 
-using muonlab::testing::check_bad_input;
-using muonlab::testing::run_cli;
-using muonlab::testing::run_cli_json;
-using muonlab::testing::TempFile;
+using namespace muonlab::testing;
 
 TEST_CASE("pe design: the defaults reproduce the modded-nanogpt table", "[cli][pe]") {
   const auto j = run_cli_json("pe design --json");

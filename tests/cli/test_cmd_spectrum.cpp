@@ -6,10 +6,7 @@
 
 #include <unistd.h>
 
-using muonlab::testing::check_bad_input;
-using muonlab::testing::run_cli;
-using muonlab::testing::run_cli_json;
-using muonlab::testing::TempFile;
+using namespace muonlab::testing;
 
 TEST_CASE("spectrum of a diagonal matrix at 40 digits", "[cli][spectrum]") {
   TempFile f("3, 0\n0, 4\n");

@@ -3,8 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-using muonlab::testing::run_cli;
-using muonlab::testing::run_cli_json;
+using namespace muonlab::testing;
 
 TEST_CASE("verify --json follows the DESIGN contract", "[cli][verify]") {
   const auto j = run_cli_json("verify --claims polar-factor --digits 30 --trials 2 --json");

@@ -1,7 +1,9 @@
-// Running one registered claim (theory/registry.hpp) from a test.
+// Running one registered claim (theory/registry.hpp) from a test, and checking that it holds.
 #pragma once
 
 #include "theory/registry.hpp"
+
+#include <catch2/catch.hpp>
 
 #include <string>
 
@@ -13,6 +15,23 @@ inline theory::ClaimResult run_claim_by_id(const std::string& id, unsigned digit
   s.precision = spectral::Precision(digits);
   s.trials = trials;
   return theory::run_claim(*theory::select_claims({id}).front(), s);
+}
+
+/// A claim result in one line, for INFO: id and digits, verdict and reason, the reported row and its witness.
+inline std::string describe(const theory::ClaimResult& r) {
+  return r.id + " at " + std::to_string(r.digits) + " digits: " + theory::to_string(r.verdict) + " " + r.reason +
+         " | " + r.measured.quantity + " " + spectral::to_scientific(r.measured.max_error) + " vs " +
+         spectral::to_scientific(r.measured.tolerance) + " | " + r.measured.witness;
+}
+
+/// run_claim_by_id, checking that the claim holds and ran the trials asked (when > 0); a failed check shows
+/// describe(r). Returns the result for further checks.
+inline theory::ClaimResult check_claim_holds(const std::string& id, unsigned digits, int trials = 0) {
+  const theory::ClaimResult r = run_claim_by_id(id, digits, trials);
+  INFO(describe(r));
+  CHECK(r.verdict == theory::Verdict::holds);
+  if (trials > 0) CHECK(r.measured.trials == trials);
+  return r;
 }
 
 }  // namespace muonlab::testing

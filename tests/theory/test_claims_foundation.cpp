@@ -7,7 +7,7 @@
 
 using namespace muonlab;
 using namespace muonlab::theory;
-using muonlab::testing::run_claim_by_id;
+using namespace muonlab::testing;
 
 TEST_CASE("add_foundation_claims registers polar-factor", "[theory][claims][foundation]") {
   ClaimList list;
@@ -19,12 +19,8 @@ TEST_CASE("add_foundation_claims registers polar-factor", "[theory][claims][foun
 
 TEST_CASE("polar-factor holds at 30 and 200 digits", "[theory][claims][foundation]") {
   for (unsigned digits : {30u, 200u}) {
-    const ClaimResult r = run_claim_by_id("polar-factor", digits, 2);
-    INFO(digits << " digits: " << r.reason << " | " << r.measured.quantity << " "
-                << spectral::to_scientific(r.measured.max_error) << " vs "
-                << spectral::to_scientific(r.measured.tolerance) << " | " << r.measured.witness);
-    CHECK(r.verdict == Verdict::holds);
-    CHECK(r.measured.trials == 2);
+    const ClaimResult r = check_claim_holds("polar-factor", digits, 2);
+    INFO(describe(r));
     CHECK(r.measured.tolerance > 0);
     CHECK(r.measured.max_error <= r.measured.tolerance);
   }

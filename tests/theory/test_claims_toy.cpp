@@ -7,7 +7,7 @@
 
 using namespace muonlab;
 using namespace muonlab::theory;
-using muonlab::testing::run_claim_by_id;
+using namespace muonlab::testing;
 
 TEST_CASE("the toy claims are registered with their ids", "[theory][claims][toy]") {
   for (const char* id : {"lemma-d1", "thm-3.1", "thm-3.2", "prop-d4", "cor-d7"}) {
@@ -18,11 +18,7 @@ TEST_CASE("the toy claims are registered with their ids", "[theory][claims][toy]
 
 TEST_CASE("the paper's toy claims hold", "[theory][claims][toy]") {
   for (const char* id : {"lemma-d1", "thm-3.1", "thm-3.2", "prop-d4", "cor-d7"}) {
-    const ClaimResult r = run_claim_by_id(id, 30, 3);
-    INFO(id << ": " << r.reason << " " << r.measured.witness << " error " << r.measured.max_error << " tol "
-            << r.measured.tolerance);
-    CHECK(r.verdict == Verdict::holds);
-    CHECK(r.measured.trials == 3);
+    check_claim_holds(id, 30, 3);
   }
   // The exact claims are exact: zero error, zero tolerance.
   for (const char* id : {"lemma-d1", "thm-3.1"}) {
