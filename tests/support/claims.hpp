@@ -34,4 +34,20 @@ inline theory::ClaimResult check_claim_holds(const std::string& id, unsigned dig
   return r;
 }
 
+/// Checks that claim `id`'s tolerance is a rounding bound C·n·u of the working precision: one trial at 30 and at 60
+/// digits (the same seed, so the same instances) both hold, and the tolerance shrinks by 10^-30 up to the rounding
+/// of the bit counts (a factor 2^(±2)), i.e. by a ratio in (1e-31, 1e-29).
+inline void check_tolerance_follows_precision(const std::string& id) {
+  const theory::ClaimResult lo = run_claim_by_id(id, 30, 1), hi = run_claim_by_id(id, 60, 1);
+  REQUIRE(lo.verdict == theory::Verdict::holds);
+  REQUIRE(hi.verdict == theory::Verdict::holds);
+  auto scope = spectral::Precision(60).scope();
+  const Real ratio = hi.measured.tolerance / lo.measured.tolerance;
+  INFO(id << ": " << spectral::to_scientific(lo.measured.tolerance) << " -> "
+          << spectral::to_scientific(hi.measured.tolerance));
+  CHECK(lo.measured.tolerance > 0);
+  CHECK(ratio < Real("1e-29"));
+  CHECK(ratio > Real("1e-31"));
+}
+
 }  // namespace muonlab::testing
