@@ -1,5 +1,10 @@
-// Runs the muonlab binary from a test and captures its exit code and output.
+// Runs the muonlab binary from a test and captures its exit code and output (and TempFile, tests/support).
 #pragma once
+
+#include "tests/support/temp_file.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <array>
 #include <cstdio>
@@ -37,20 +42,24 @@ inline CliResult run_cli(const std::string& args, const std::string& stdin_text 
   return r;
 }
 
-/// A temporary file with the given content, removed when the object goes out of scope.
-class TempFile {
-public:
-  explicit TempFile(const std::string& content, const std::string& suffix = ".csv") {
-    static int counter = 0;
-    path_ = std::filesystem::temp_directory_path() /
-            ("muonlab_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + suffix);
-    std::ofstream(path_) << content;
-  }
-  ~TempFile() { std::filesystem::remove(path_); }
-  std::string path() const { return path_.string(); }
+/// Runs `muonlab <args>`, requires exit 0 and returns its output parsed as JSON (stdout alone unless
+/// `merge_stderr`: then anything on stderr fails the parse).
+inline nlohmann::json run_cli_json(const std::string& args, const std::string& stdin_text = "",
+                                   bool merge_stderr = false) {
+  const CliResult r = run_cli(args, stdin_text, merge_stderr);
+  INFO(args << (stdin_text.empty() ? "" : "\nstdin:\n" + stdin_text) << "\n" << r.out);
+  REQUIRE(r.code == 0);
+  return nlohmann::json::parse(r.out);
+}
 
-private:
-  std::filesystem::path path_;
-};
+/// Runs `muonlab <args>` as bad input: checks exit 2 and `message` in the output (stdout and stderr), naming the
+/// arguments and showing the output when a check fails; returns the result for further checks.
+inline CliResult check_bad_input(const std::string& args, const std::string& message) {
+  const CliResult r = run_cli(args);
+  INFO(args << "\n" << r.out);
+  CHECK(r.code == 2);
+  CHECK(r.out.find(message) != std::string::npos);
+  return r;
+}
 
 }  // namespace muonlab::testing

@@ -4,15 +4,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-using muonlab::testing::run_cli;
-using muonlab::testing::TempFile;
+using namespace muonlab::testing;
 
 namespace {
 nlohmann::json bias_json(const std::string& args) {
-  const auto r = run_cli("bias " + args + " --records 10 --json", "", false);
-  INFO(args << "\n" << r.out);
-  REQUIRE(r.code == 0);
-  return nlohmann::json::parse(r.out);
+  return run_cli_json("bias " + args + " --records 10 --json");
 }
 }  // namespace
 
@@ -78,7 +74,5 @@ TEST_CASE("bias classify and weight decay: bad input exits 2", "[cli][bias]") {
     CHECK(!r.out.empty());  // a message (ours: "error: ..."; CLI11's range checks name the option)
   }
   TempFile same("[x]\n1 1\n1 1\n[labels]\n0\n1\n", ".txt");  // identical points, two labels: not separable
-  const auto r = run_cli("bias --problem classify --optimizer signgd --steps 5 --instance " + same.path());
-  CHECK(r.code == 2);
-  CHECK(r.out.find("separable") != std::string::npos);
+  check_bad_input("bias --problem classify --optimizer signgd --steps 5 --instance " + same.path(), "separable");
 }

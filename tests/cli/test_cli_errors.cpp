@@ -9,28 +9,21 @@
 
 #include <string>
 
-using muonlab::testing::run_cli;
+using namespace muonlab::testing;
 
 namespace {
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 }  // namespace
 
 TEST_CASE("an unknown subcommand is named, with the list of commands", "[cli][errors]") {
-  const auto r = run_cli("frobnicate");
+  const auto r = check_bad_input("frobnicate", "muonlab: error: unknown subcommand 'frobnicate'");
   INFO(r.out);
-  CHECK(r.code == 2);
-  CHECK(has(r.out, "muonlab: error: unknown subcommand 'frobnicate'"));
   CHECK(has(r.out, "verify"));
   CHECK(has(r.out, "bias"));
   CHECK(!has(r.out, "A subcommand is required"));
-  const auto pe = run_cli("pe frobnicate");
-  INFO(pe.out);
-  CHECK(pe.code == 2);
-  CHECK(has(pe.out, "muonlab pe: error: unknown subcommand 'frobnicate' (commands: design, certify, table)"));
-  const auto none = run_cli("");
-  INFO(none.out);
-  CHECK(none.code == 2);
-  CHECK(has(none.out, "muonlab: error: a subcommand is required (commands: "));
+  check_bad_input("pe frobnicate",
+                  "muonlab pe: error: unknown subcommand 'frobnicate' (commands: design, certify, table)");
+  check_bad_input("", "muonlab: error: a subcommand is required (commands: ");
 }
 
 TEST_CASE("parser errors carry the command's prefix and exit 2", "[cli][errors]") {
@@ -49,24 +42,18 @@ TEST_CASE("parser errors carry the command's prefix and exit 2", "[cli][errors]"
       {"budget --points 1", "muonlab budget: error: ", "--points"},
   };
   for (const Case& c : cases) {
-    const auto r = run_cli(c.args);
+    const auto r = check_bad_input(c.args, c.message);
     INFO(c.args << "\n" << r.out);
-    CHECK(r.code == 2);
     CHECK(r.out.rfind(c.prefix, 0) == 0);  // the first thing printed
-    CHECK(has(r.out, c.message));
   }
 }
 
 TEST_CASE("errors from the computation carry the full command path", "[cli][errors]") {
-  const auto r = run_cli("pe certify --coeffs no/such/file.txt");
-  INFO(r.out);
-  CHECK(r.code == 2);
-  CHECK(has(r.out, "muonlab pe certify: error: cannot read coefficient file 'no/such/file.txt'"));
+  check_bad_input("pe certify --coeffs no/such/file.txt",
+                  "muonlab pe certify: error: cannot read coefficient file 'no/such/file.txt'");
   // A word without '/' or '.' was meant as a schedule name: the names are listed.
-  const auto name = run_cli("ns --coeffs nope");
+  const auto name = check_bad_input("ns --coeffs nope", "muonlab ns: error: unknown coefficient schedule 'nope'");
   INFO(name.out);
-  CHECK(name.code == 2);
-  CHECK(has(name.out, "muonlab ns: error: unknown coefficient schedule 'nope'"));
   CHECK(has(name.out, "ns5"));
 }
 
@@ -89,11 +76,9 @@ TEST_CASE("validate() messages reach the user with exit 2", "[cli][errors]") {
       {"verify --claims no-such-claim", "unknown claim 'no-such-claim'"},
   };
   for (const Case& c : cases) {
-    const auto r = run_cli(c.args);
+    const auto r = check_bad_input(c.args, c.message);
     INFO(c.args << "\n" << r.out);
-    CHECK(r.code == 2);
     CHECK(has(r.out, ": error: "));
-    CHECK(has(r.out, c.message));
   }
 }
 
@@ -111,11 +96,7 @@ TEST_CASE("the coefficient-file format is in the help of the commands that take 
 TEST_CASE("one flag name per concept, one default precision, an honest muonall help", "[cli][help]") {
   // budget's k-sample optimizers: --optimizer as in bias; --optimizers still accepted.
   for (const char* flag : {"--optimizer", "--optimizers"}) {
-    const auto r =
-        run_cli(std::string("budget --samples 2 --m 2 --n 3 --steps 50 --json ") + flag + " signgd", "", false);
-    INFO(flag << "\n" << r.out);
-    REQUIRE(r.code == 0);
-    const auto j = nlohmann::json::parse(r.out);
+    const auto j = run_cli_json(std::string("budget --samples 2 --m 2 --n 3 --steps 50 --json ") + flag + " signgd");
     REQUIRE(j["ksample"].size() == 1);
     CHECK(j["ksample"][0]["optimizer"] == "signgd");
   }

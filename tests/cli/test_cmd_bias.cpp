@@ -10,15 +10,11 @@
 #include <utility>
 #include <vector>
 
-using muonlab::testing::run_cli;
-using muonlab::testing::TempFile;
+using namespace muonlab::testing;
 
 namespace {
 nlohmann::json bias_json(const std::string& args) {
-  const auto r = run_cli("bias " + args + " --records 20 --json", "", false);
-  INFO(args << "\n" << r.out);
-  REQUIRE(r.code == 0);
-  return nlohmann::json::parse(r.out);
+  return run_cli_json("bias " + args + " --records 20 --json");
 }
 bool has(const nlohmann::json& list, const std::string& name) {
   for (const auto& x : list)
@@ -147,12 +143,7 @@ TEST_CASE("bias --samples K: bad K and inconsistent or dependent samples exit 2"
       {"--optimizer gd --instance " + inconsistent.path(), "no solution"},
       {"--optimizer gd --instance " + dependent.path(), "linearly dependent"},
       {"--optimizer gd --instance " + fitted.path(), "R0 = Y - W0 X = 0"}};
-  for (const auto& [args, message] : cases) {
-    const auto r = run_cli("bias " + args);
-    INFO(args << "\n" << r.out);
-    CHECK(r.code == 2);
-    CHECK(r.out.find(message) != std::string::npos);
-  }
+  for (const auto& [args, message] : cases) check_bad_input("bias " + args, message);
 }
 
 TEST_CASE("bias: bad input exits 2 with a message", "[cli][bias][errors]") {

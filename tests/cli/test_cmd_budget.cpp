@@ -4,13 +4,10 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-using muonlab::testing::run_cli;
-using muonlab::testing::TempFile;
+using namespace muonlab::testing;
 
 TEST_CASE("muonlab budget: curves, solvers, k samples and bad input", "[cli][budget]") {
-  const auto r = run_cli("budget --z 1,-2,3 --r0 2,-1 --points 5 --solve --digits 30 --json", "", false);
-  REQUIRE(r.code == 0);
-  const auto j = nlohmann::json::parse(r.out);
+  const auto j = run_cli_json("budget --z 1,-2,3 --r0 2,-1 --points 5 --solve --digits 30 --json");
   CHECK(j["thresholds"]["rho_max"].get<double>() == Approx(1.0 / 3).epsilon(1e-14));
   for (const auto& row : j["rows"]) CHECK(row["e_max_solver"].get<double>() == Approx(row["e_max"].get<double>()).margin(1e-20));
   TempFile out("");

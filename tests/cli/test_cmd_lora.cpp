@@ -6,13 +6,10 @@
 
 #include <cmath>
 
-using muonlab::testing::run_cli;
-using muonlab::testing::TempFile;
+using namespace muonlab::testing;
 
 TEST_CASE("muonlab lora --sharpness reports the sharp constants", "[cli][lora]") {
-  const auto r = run_cli("lora --sharpness --rank 4 --starts 4 --json", "", false);
-  REQUIRE(r.code == 0);
-  const auto j = nlohmann::json::parse(r.out);
+  const auto j = run_cli_json("lora --sharpness --rank 4 --starts 4 --json");
   REQUIRE(j["sharpness"].size() == 2);
   CHECK(j["sharpness"][0]["formula"] == "(1+sqrt(R))/2");
   CHECK(std::stod(j["sharpness"][0]["supremum"].get<std::string>()) == Approx(1.5).epsilon(1e-15));
@@ -22,9 +19,7 @@ TEST_CASE("muonlab lora --sharpness reports the sharp constants", "[cli][lora]")
 
 TEST_CASE("muonlab lora on a given adapter, and its bad input", "[cli][lora]") {
   TempFile a("1,0,2\n0,1,-1\n");
-  const auto r = run_cli("lora --a " + a.path() + " --z 1,2,3 --r0 1,-1 --json", "", false);
-  REQUIRE(r.code == 0);
-  const auto j = nlohmann::json::parse(r.out);
+  const auto j = run_cli_json("lora --a " + a.path() + " --z 1,2,3 --r0 1,-1 --json");
   // u = A z = (7, −1): f1 = 8·7/50.
   CHECK(j["f1"].get<double>() == Approx(56.0 / 50).epsilon(1e-14));
   CHECK(j["r"] == 2);

@@ -7,15 +7,11 @@
 
 #include <string>
 
-using muonlab::testing::run_cli;
-using muonlab::testing::TempFile;
+using namespace muonlab::testing;
 
 TEST_CASE("ns prints the analysis of a coefficient file", "[cli][ns]") {
   TempFile f("# Keller\n3.4445, -4.7750, 2.0315\n3.4445 -4.7750 2.0315\n", ".txt");
-  const auto r = run_cli("ns --coeffs " + f.path() + " --json", "", false);
-  INFO(r.out);
-  REQUIRE(r.code == 0);
-  const auto j = nlohmann::json::parse(r.out);
+  const auto j = run_cli_json("ns --coeffs " + f.path() + " --json");
   REQUIRE(j["distinct_steps"].size() == 1);
   const auto& s = j["distinct_steps"][0];
   CHECK(s["band_certified"] == true);

@@ -9,14 +9,10 @@
 #include <cmath>
 #include <string>
 
-using muonlab::testing::run_cli;
-using muonlab::testing::TempFile;
+using namespace muonlab::testing;
 
 TEST_CASE("pe design: the defaults reproduce the modded-nanogpt table", "[cli][pe]") {
-  const auto r = run_cli("pe design --json", "", false);
-  INFO(r.out);
-  REQUIRE(r.code == 0);
-  const auto j = nlohmann::json::parse(r.out);
+  const auto j = run_cli_json("pe design --json");
   REQUIRE(j["iterations"].size() == 5);
   // Published float64 values (REFERENCE §4); the design agrees to ≥ 14 digits (well-conditioned entries).
   const double a1 = j["iterations"][0]["used_double"][0].get<double>();
@@ -44,10 +40,7 @@ TEST_CASE("pe design: cpp and python output are ready to paste", "[cli][pe]") {
 }
 
 TEST_CASE("pe certify: pe5 on [1e-3, 1] is certified", "[cli][pe]") {
-  const auto r = run_cli("pe certify --coeffs pe5 --lower 1e-3 --json", "", false);
-  INFO(r.out);
-  REQUIRE(r.code == 0);
-  const auto j = nlohmann::json::parse(r.out);
+  const auto j = run_cli_json("pe certify --coeffs pe5 --lower 1e-3 --json");
   CHECK(j["certified"] == true);
   const double lo = std::stod(j["image_outer"]["lo"].get<std::string>());
   const double hi = std::stod(j["image_outer"]["hi"].get<std::string>());
@@ -59,10 +52,7 @@ TEST_CASE("pe certify: pe5 on [1e-3, 1] is certified", "[cli][pe]") {
 }
 
 TEST_CASE("pe table reproduces both published tables", "[cli][pe]") {
-  const auto r = run_cli("pe table --digits 30 --json", "", false);
-  INFO(r.out);
-  REQUIRE(r.code == 0);
-  const auto j = nlohmann::json::parse(r.out);
+  const auto j = run_cli_json("pe table --digits 30 --json");
   CHECK(j["reproduced"] == true);
   REQUIRE(j["tables"].size() == 2);
   for (const auto& t : j["tables"]) CHECK(t["min_digits_well_conditioned"].get<double>() >= 14);
@@ -92,19 +82,11 @@ TEST_CASE("pe and ns: bad input exits 2 with a clear message", "[cli][pe][errors
       {"pe certify", "--coeffs is required"},
       {"ns --coeffs nope", "unknown coefficient schedule"},
   };
-  for (const Case& c : cases) {
-    const auto r = run_cli(c.args);
-    INFO(c.args << "\n" << r.out);
-    CHECK(r.code == 2);
-    CHECK(r.out.find(c.expect) != std::string::npos);
-  }
+  for (const Case& c : cases) check_bad_input(c.args, c.expect);
 }
 
 TEST_CASE("verify: the Polar Express claims hold at their defaults", "[cli][pe][verify]") {
-  const auto r = run_cli("verify --claims pe-tables,pe-paper-setting,ns-spectral-map --json", "", false);
-  INFO(r.out);
-  REQUIRE(r.code == 0);
-  const auto j = nlohmann::json::parse(r.out);
+  const auto j = run_cli_json("verify --claims pe-tables,pe-paper-setting,ns-spectral-map --json");
   REQUIRE(j["claims"].size() == 3);
   for (const auto& c : j["claims"]) {
     CHECK(c["verdict"] == "holds");

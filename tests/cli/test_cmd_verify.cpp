@@ -3,13 +3,10 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-using muonlab::testing::run_cli;
+using namespace muonlab::testing;
 
 TEST_CASE("verify --json follows the DESIGN contract", "[cli][verify]") {
-  const auto r = run_cli("verify --claims polar-factor --digits 30 --trials 2 --json", "", false);
-  INFO(r.out);
-  REQUIRE(r.code == 0);
-  const auto j = nlohmann::json::parse(r.out);
+  const auto j = run_cli_json("verify --claims polar-factor --digits 30 --trials 2 --json");
   REQUIRE(j["claims"].size() == 1);
   const auto& c = j["claims"][0];
   for (const char* key : {"id", "statement", "trials", "max_error", "tolerance", "verdict", "holds"})
@@ -36,10 +33,7 @@ TEST_CASE("verify prints errors and tolerances below 1e-308 with their exponents
 }
 
 TEST_CASE("verify: thm-3.2 holds at 340 digits with a number, not NaN", "[cli][verify][precision]") {
-  const auto r = run_cli("verify --claims thm-3.2 --digits 340 --trials 2 --json", "", false);
-  INFO(r.out);
-  REQUIRE(r.code == 0);
-  const auto c = nlohmann::json::parse(r.out)["claims"][0];
+  const auto c = run_cli_json("verify --claims thm-3.2 --digits 340 --trials 2 --json")["claims"][0];
   CHECK(c["verdict"] == "holds");
   REQUIRE(c["max_error"].is_string());  // was: null (NaN)
   CHECK(c["max_error"].get<std::string>().find("nan") == std::string::npos);
@@ -47,10 +41,8 @@ TEST_CASE("verify: thm-3.2 holds at 340 digits with a number, not NaN", "[cli][v
 }
 
 TEST_CASE("verify: pe-paper-setting holds at 300 digits (no 1e-237 floor)", "[cli][verify][precision]") {
-  const auto r = run_cli("verify --claims pe-paper-setting --digits 300 --json", "", false);
-  INFO(r.out);
-  REQUIRE(r.code == 0);  // was: violated, max_error 7e-238
-  const auto c = nlohmann::json::parse(r.out)["claims"][0];
+  // Exit 0: was violated, max_error 7e-238.
+  const auto c = run_cli_json("verify --claims pe-paper-setting --digits 300 --json")["claims"][0];
   CHECK(c["verdict"] == "holds");
   // The coefficients agree with the 310-digit design to the precision's accuracy: far below 1e-237.
   const std::string e = c["max_error"].get<std::string>();
@@ -58,10 +50,7 @@ TEST_CASE("verify: pe-paper-setting holds at 300 digits (no 1e-237 floor)", "[cl
 }
 
 TEST_CASE("verify: a bias row shows the quantity its note names", "[cli][verify]") {
-  const auto r = run_cli("verify --claims bias-muon --digits 30 --trials 1 --json", "", false);
-  INFO(r.out);
-  REQUIRE(r.code == 0);
-  const auto c = nlohmann::json::parse(r.out)["claims"][0];
+  const auto c = run_cli_json("verify --claims bias-muon --digits 30 --trials 1 --json")["claims"][0];
   CHECK(c["quantity"] == "rel. distance to W*_2");
   CHECK(c["tolerance"] == "1.00000e-02");  // conv_tol, set by the run (was: 1.0, a ratio)
   CHECK(c["note"].get<std::string>().find("worst rel. distance to W*_2") != std::string::npos);

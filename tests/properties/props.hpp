@@ -98,6 +98,42 @@ struct Working {
   static double u() { return to_double(ScalarTraits<S>::epsilon()); }
 };
 
+/// Successful cases per property: `in_double` in double (cheap), `at_50` at 50 digits (a 50-digit Jacobi SVD of a
+/// 12×6 matrix costs a few ms).
+template <class S>
+constexpr int cases(int in_double = 60, int at_50 = 15) {
+  return std::is_same_v<S, double> ? in_double : at_50;
+}
+
+/// Positive diagonal scalings D1 (m entries) and D2 (n entries) of a case, drawn by `entry(rng)` (D1 first) from
+/// stream `stream` of the case's seed.
+template <class S>
+struct DiagonalScaling {
+  Vec<S> d1, d2;
+  Mat<S> apply(const Mat<S>& g) const { return d1.asDiagonal() * g * d2.asDiagonal(); }
+};
+template <class S, class Entry>
+DiagonalScaling<S> diagonal_scaling(const Case& c, std::uint64_t stream, Entry entry) {
+  spectral::Rng rng(c.seed, stream);
+  DiagonalScaling<S> d{Vec<S>(c.m), Vec<S>(c.n)};
+  for (int i = 0; i < c.m; ++i) d.d1(i) = S(entry(rng));
+  for (int j = 0; j < c.n; ++j) d.d2(j) = S(entry(rng));
+  return d;
+}
+
+/// Steps `a` on g_t = gradient(t) and `b` on D1 g_t D2 in lockstep for `steps` steps with lr 0 (the states advance,
+/// W stays 0), calling check(t, g_t, D1 g_t D2) before each step.
+template <class S, class Gradient, class Check>
+void run_scaled_pair(solvers::Optimizer<S>& a, solvers::Optimizer<S>& b, const DiagonalScaling<S>& d, int steps,
+                     Gradient gradient, Check check) {
+  Mat<S> wa = Mat<S>::Zero(d.d1.size(), d.d2.size()), wb = wa;
+  for (int t = 0; t < steps; ++t) {
+    const Mat<S> g = gradient(t), gs = d.apply(g);
+    check(t, g, gs);
+    a.step(wa, g, S(0)), b.step(wb, gs, S(0));
+  }
+}
+
 template <class S>
 double max_abs_diff(const Mat<S>& a, const Mat<S>& b) {
   return to_double(spectral::norm_max(Mat<S>(a - b)));

@@ -10,11 +10,6 @@ using solvers::make_optimizer;
 
 namespace {
 
-template <class S>
-constexpr int cases() {
-  return std::is_same_v<S, double> ? 60 : 15;
-}
-
 /// Decimal scale exponents for Adam's entrywise rules. In double, g² must stay a normal number for √(g²) = |g|
 /// to hold exactly: |g| in [1e-150, 1e150] (docs/robustness.md: outside that range v underflows to 0 or overflows
 /// to inf). MPFR's exponent range makes ±30 harmless at 50 digits.
@@ -63,37 +58,27 @@ TEMPLATE_TEST_CASE("Adam with eps = 0 is invariant to a positive diagonal rescal
   check_property("power-of-two row/column scalings: identical updates, bit for bit", cases<S>(), [] {
     Working<S> w;
     const Case c = pick_case(6, adam_exp<S>());
-    spectral::Rng rng(c.seed, 11);
     // Scaling by 2^k is exact in binary floating point (double and MPFR), so m' = D m, v' = D² v and
     // √v' = D √v hold exactly and the updates must agree bit for bit.
-    Vec<S> d1(c.m), d2(c.n);
-    for (int i = 0; i < c.m; ++i) d1(i) = S(std::ldexp(1.0, static_cast<int>(rng.integer(-20, 20))));
-    for (int j = 0; j < c.n; ++j) d2(j) = S(std::ldexp(1.0, static_cast<int>(rng.integer(-20, 20))));
+    const auto d = diagonal_scaling<S>(c, 11, [](spectral::Rng& rng) {
+      return std::ldexp(1.0, static_cast<int>(rng.integer(-20, 20)));
+    });
     auto a = make_optimizer<S>("adam:eps=0"), b = make_optimizer<S>("adam:eps=0");
-    Mat<S> wa = Mat<S>::Zero(c.m, c.n), wb = wa;
     const int steps = *rc::gen::inRange(1, 6);
-    for (int t = 0; t < steps; ++t) {
-      const Mat<S> g = sparse_gradient<S>(c, t);
-      const Mat<S> gs = d1.asDiagonal() * g * d2.asDiagonal();
-      RC_ASSERT(bit_identical(a->peek_direction(g), b->peek_direction(gs)));
-      a->step(wa, g, S(0)), b->step(wb, gs, S(0));
-    }
+    run_scaled_pair<S>(*a, *b, d, steps, [&](int t) { return sparse_gradient<S>(c, t); },
+                       [&](int, const Mat<S>& g, const Mat<S>& gs) {
+                         RC_ASSERT(bit_identical(a->peek_direction(g), b->peek_direction(gs)));
+                       });
   });
   check_property("general positive row/column scalings: equal updates up to rounding", cases<S>(), [] {
     Working<S> w;
     const Case c = pick_case(6, adam_exp<S>());
-    spectral::Rng rng(c.seed, 12);
-    Vec<S> d1(c.m), d2(c.n);
-    for (int i = 0; i < c.m; ++i) d1(i) = S(rng.uniform(0.001, 1000));
-    for (int j = 0; j < c.n; ++j) d2(j) = S(rng.uniform(0.001, 1000));
+    const auto d = diagonal_scaling<S>(c, 12, [](spectral::Rng& rng) { return rng.uniform(0.001, 1000); });
     auto a = make_optimizer<S>("adam:eps=0"), b = make_optimizer<S>("adam:eps=0");
-    Mat<S> wa = Mat<S>::Zero(c.m, c.n), wb = wa;
     Mat<S> m_abs = Mat<S>::Zero(c.m, c.n);  // the EMA of |g|: what cancellation in m can lose against
     const S beta1 = parse_scalar<S>("0.9");
     const int steps = *rc::gen::inRange(1, 6);
-    for (int t = 0; t < steps; ++t) {
-      const Mat<S> g = sparse_gradient<S>(c, t);
-      const Mat<S> gs = d1.asDiagonal() * g * d2.asDiagonal();
+    auto check = [&](int t, const Mat<S>& g, const Mat<S>& gs) {
       m_abs = beta1 * m_abs + (S(1) - beta1) * g.cwiseAbs();
       const auto st = a->state();
       const Mat<S> da = a->peek_direction(g), db = b->peek_direction(gs);
@@ -117,8 +102,8 @@ TEMPLATE_TEST_CASE("Adam with eps = 0 is invariant to a positive diagonal rescal
                                 std::abs(to_double(da(i, j))));
           RC_ASSERT(std::abs(to_double(S(da(i, j) - db(i, j)))) <= bound);
         }
-      a->step(wa, g, S(0)), b->step(wb, gs, S(0));
-    }
+    };
+    run_scaled_pair<S>(*a, *b, d, steps, [&](int t) { return sparse_gradient<S>(c, t); }, check);
   });
 }
 

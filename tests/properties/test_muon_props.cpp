@@ -5,17 +5,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
+#include <vector>
 
 using namespace muonlab;
 using namespace muonlab::props;
 using solvers::make_optimizer;
 
 namespace {
-
-template <class S>
-constexpr int cases() {
-  return std::is_same_v<S, double> ? 40 : 10;
-}
 
 template <class S>
 double dim_u(const Case& c) {
@@ -62,33 +59,43 @@ Mat<S> next_input(const solvers::Optimizer<S>& opt, const Mat<S>& g, solvers::Mo
   return solvers::momentum_input(kind, beta, nesterov, g, b);
 }
 
+/// Steps each optimizer of `opts` (each its own W = 0) for a drawn 1–3 steps on the case's gradients with step size
+/// `lr`, calling check(t, g) before each step.
+template <class S, class Check>
+void each_step(const Case& c, const S& lr, std::initializer_list<solvers::Optimizer<S>*> opts, Check check) {
+  std::vector<Mat<S>> w(opts.size(), Mat<S>(Mat<S>::Zero(c.m, c.n)));
+  const int steps = *rc::gen::inRange(1, 4);
+  for (int t = 0; t < steps; ++t) {
+    const Mat<S> g = gradient<S>(c, t);
+    check(t, g);
+    std::size_t k = 0;
+    for (solvers::Optimizer<S>* opt : opts) opt->step(w[k++], g, lr);
+  }
+}
+
 }  // namespace
 
 TEMPLATE_TEST_CASE("Muon: EMA and classical momentum give the same orthogonalized update", "[properties][muon]",
                    double, Real) {
   using S = TestType;
   // REFERENCE §3: B_ema = (1−β)·B_classical by induction, so u_ema = (1−β)·u_classical and ortho removes the factor.
-  check_property("exact polar: equal up to rounding", cases<S>(), [] {
+  check_property("exact polar: equal up to rounding", cases<S>(40, 10), [] {
     Working<S> w;
     const Case c = pick_case(5, 30);
     const bool nesterov = *rc::gen::arbitrary<bool>();
     const std::string common = ",ortho=polar,nesterov=" + std::string(nesterov ? "1" : "0");
     auto ema = make_optimizer<S>("muon:momentum=ema" + common);
     auto cls = make_optimizer<S>("muon:momentum=classical" + common);
-    const int steps = *rc::gen::inRange(1, 4);
-    Mat<S> w_e = Mat<S>::Zero(c.m, c.n), w_c = w_e;
-    for (int t = 0; t < steps; ++t) {
-      const Mat<S> g = gradient<S>(c, t);
+    each_step<S>(c, S(0), {ema.get(), cls.get()}, [&](int t, const Mat<S>& g) {
       const Mat<S> u = next_input(*cls, g, solvers::MomentumKind::classical, dec<S>("0.95"), nesterov);
       const Mat<S> d_e = ema->peek_direction(g), d_c = cls->peek_direction(g);
       // polar_tol-type bound (test_orthogonalizer_props.cpp) with κ(u); the (1−β) factor and t momentum updates
       // add O(t·u) relative error to u, amplified by κ as well.
       const double tol = (32 + 8 * t) * dim_u<S>(c) * polar_condition(u) * keller(c);
       RC_ASSERT(max_abs_diff(d_e, d_c) <= tol);
-      ema->step(w_e, g, S(0)), cls->step(w_c, g, S(0));
-    }
+    });
   });
-  check_property("ns5: equal up to the bounded effect of the normalization epsilon", cases<S>(), [] {
+  check_property("ns5: equal up to the bounded effect of the normalization epsilon", cases<S>(40, 10), [] {
     Working<S> w;
     const Case c = pick_case(5, 30);
     auto ema = make_optimizer<S>("muon:momentum=ema,ortho=ns5");
@@ -96,10 +103,7 @@ TEMPLATE_TEST_CASE("Muon: EMA and classical momentum give the same orthogonalize
     const spectral::NsScheduleSpec spec = spectral::named_schedule("ns5");
     const NsLipschitz lip = ns_lipschitz(spec);
     const double beta = 0.95, eps = spec.eps;
-    const int steps = *rc::gen::inRange(1, 4);
-    Mat<S> w_e = Mat<S>::Zero(c.m, c.n), w_c = w_e;
-    for (int t = 0; t < steps; ++t) {
-      const Mat<S> g = gradient<S>(c, t);
+    each_step<S>(c, S(0), {ema.get(), cls.get()}, [&](int t, const Mat<S>& g) {
       const Mat<S> u = next_input(*cls, g, solvers::MomentumKind::classical, dec<S>("0.95"), true);
       // The bound. NS normalizes X = u/(‖u‖F + ε). With u_ema = (1−β)u: X_ema = λ·X_cl,
       //   λ = (1−β)(‖u‖ + ε)/((1−β)‖u‖ + ε),  |1 − λ| = βε/((1−β)‖u‖ + ε) ≤ 1,
@@ -110,14 +114,13 @@ TEMPLATE_TEST_CASE("Muon: EMA and classical momentum give the same orthogonalize
       const double round = 8 * 6 * (t + 1) * dim_u<S>(c) * lip.bound * lip.growth;
       const double tol = keller(c) * (lam * lip.growth + round);
       RC_ASSERT(max_abs_diff(ema->peek_direction(g), cls->peek_direction(g)) <= tol);
-      ema->step(w_e, g, S(0)), cls->step(w_c, g, S(0));
-    }
+    });
   });
 }
 
 TEMPLATE_TEST_CASE("Muon: Keller and Moonlight scalings", "[properties][muon]", double, Real) {
   using S = TestType;
-  check_property("Keller: ||update||_2 = sqrt(max(1, m/n)) (0 for G = 0)", cases<S>(), [] {
+  check_property("Keller: ||update||_2 = sqrt(max(1, m/n)) (0 for G = 0)", cases<S>(40, 10), [] {
     Working<S> w;
     const Case c = pick_case(6, 30);
     auto opt = make_optimizer<S>("muon:ortho=polar,momentum=none,scaling=keller");
@@ -125,7 +128,7 @@ TEMPLATE_TEST_CASE("Muon: Keller and Moonlight scalings", "[properties][muon]", 
     const S expect = c.rank == 0 ? S(0) : keller_s<S>(c);
     RC_ASSERT(absdiff(s, expect) <= 32 * dim_u<S>(c) * keller(c));
   });
-  check_property("Moonlight: update RMS = 0.2 sqrt(rank/min(m,n)), i.e. 0.2 at full rank", cases<S>(), [] {
+  check_property("Moonlight: update RMS = 0.2 sqrt(rank/min(m,n)), i.e. 0.2 at full rank", cases<S>(40, 10), [] {
     Working<S> w;
     const Case c = pick_case(6, 30);
     auto opt = make_optimizer<S>("muon-moonlight:ortho=polar,momentum=none");
@@ -141,7 +144,7 @@ TEMPLATE_TEST_CASE("Muon: Keller and Moonlight scalings", "[properties][muon]", 
 
 TEMPLATE_TEST_CASE("Muon on 1xn and nx1 matrices and on diagonal matrices", "[properties][muon]", double, Real) {
   using S = TestType;
-  check_property("1xn, nx1: exact polar gives g/||g||", cases<S>(), [] {
+  check_property("1xn, nx1: exact polar gives g/||g||", cases<S>(40, 10), [] {
     Working<S> w;
     const Case c = pick_case(8, 30, {ShapeKind::row, ShapeKind::column});
     const Mat<S> g = build_matrix<S>(c);
@@ -149,7 +152,7 @@ TEMPLATE_TEST_CASE("Muon on 1xn and nx1 matrices and on diagonal matrices", "[pr
     const Mat<S> expect = g / spectral::norm_frobenius(g);
     RC_ASSERT(max_abs_diff(opt->peek_direction(g), expect) <= 8 * dim_u<S>(c));
   });
-  check_property("1xn, nx1: ns5 gives F(||g||/nu) g/||g|| (the scalar map on the one singular value)", cases<S>(),
+  check_property("1xn, nx1: ns5 gives F(||g||/nu) g/||g|| (the scalar map on the one singular value)", cases<S>(40, 10),
                  [] {
                    Working<S> w;
                    const Case c = pick_case(8, 30, {ShapeKind::row, ShapeKind::column});
@@ -164,7 +167,7 @@ TEMPLATE_TEST_CASE("Muon on 1xn and nx1 matrices and on diagonal matrices", "[pr
                    RC_ASSERT(max_abs_diff(opt->peek_direction(g), expect) <=
                              8 * 6 * dim_u<S>(c) * lip.bound * lip.growth);
                  });
-  check_property("diagonal G: exact polar gives sign(G) (sign(0) = 0)", cases<S>(), [] {
+  check_property("diagonal G: exact polar gives sign(G) (sign(0) = 0)", cases<S>(40, 10), [] {
     Working<S> w;
     const Case c = pick_case(8, 30, {ShapeKind::square});
     spectral::Rng rng(c.seed, 7);
@@ -180,52 +183,42 @@ TEMPLATE_TEST_CASE("Muon on 1xn and nx1 matrices and on diagonal matrices", "[pr
 TEMPLATE_TEST_CASE("AdaMuon: RMS 0.2 and invariance to positive diagonal scalings", "[properties][adamuon]", double,
                    Real) {
   using S = TestType;
-  check_property("update RMS is exactly 0.2 (0 for a zero gradient)", cases<S>(), [] {
+  check_property("update RMS is exactly 0.2 (0 for a zero gradient)", cases<S>(40, 10), [] {
     Working<S> w;
     const Case c = pick_case(5, 30);
     auto opt = make_optimizer<S>("adamuon");
-    Mat<S> wt = Mat<S>::Zero(c.m, c.n);
-    const int steps = *rc::gen::inRange(1, 4);
-    for (int t = 0; t < steps; ++t) {
-      const Mat<S> g = gradient<S>(c, t);
+    each_step<S>(c, S(1) / S(100), {opt.get()}, [&](int, const Mat<S>& g) {
       const Mat<S> d = opt->peek_direction(g);
       using std::sqrt;
       const S rms = spectral::norm_frobenius(d) / S(sqrt(S(c.m * c.n)));
       // Ô ← 0.2·√(mn)·Ô/‖Ô‖F: the Frobenius norm of mn entries is computed with relative error ≤ (mn+2)u, and the
       // rescaling adds a few roundings.
       RC_ASSERT(absdiff(rms, c.rank == 0 ? S(0) : S(S(2) / S(10))) <= 0.2 * (c.m * c.n + 8) * Working<S>::u());
-      opt->step(wt, g, S(1) / S(100));
-    }
+    });
   });
-  check_property("D1 G D2 with positive diagonal D1, D2 gives the same update, bit for bit", cases<S>(), [] {
+  check_property("D1 G D2 with positive diagonal D1, D2 gives the same update, bit for bit", cases<S>(40, 10), [] {
     Working<S> w;
     const Case c = pick_case(5, 30, {ShapeKind::square, ShapeKind::tall, ShapeKind::wide, ShapeKind::row,
                                      ShapeKind::column, ShapeKind::rank_deficient});
-    spectral::Rng rng(c.seed, 9);
-    Vec<S> d1(c.m), d2(c.n);
-    for (int i = 0; i < c.m; ++i) d1(i) = S(rng.uniform(0.01, 100));
-    for (int j = 0; j < c.n; ++j) d2(j) = S(rng.uniform(0.01, 100));
+    const auto d = diagonal_scaling<S>(c, 9, [](spectral::Rng& rng) { return rng.uniform(0.01, 100); });
     auto a = make_optimizer<S>("adamuon"), b = make_optimizer<S>("adamuon");
-    Mat<S> wa = Mat<S>::Zero(c.m, c.n), wb = wa;
     const int steps = *rc::gen::inRange(1, 4);
-    for (int t = 0; t < steps; ++t) {
-      const Mat<S> g = gradient<S>(c, t);
-      const Mat<S> gs = d1.asDiagonal() * g * d2.asDiagonal();
+    auto check = [&](int, const Mat<S>& g, const Mat<S>& gs) {
       // AdaMuon orthogonalizes sign(u), and sign(D1 u D2) = sign(u): exact, provided rounding in the momentum
       // does not flip the sign of an entry of u that is (nearly) cancelling, which we rule out explicitly.
       const Mat<S> ua = next_input(*a, g, solvers::MomentumKind::ema, dec<S>("0.95"), true);
       const Mat<S> ub = next_input(*b, gs, solvers::MomentumKind::ema, dec<S>("0.95"), true);
       RC_PRE(bit_identical(spectral::sign(ua), spectral::sign(ub)));
       RC_ASSERT(bit_identical(a->peek_direction(g), b->peek_direction(gs)));
-      a->step(wa, g, S(0)), b->step(wb, gs, S(0));
-    }
+    };
+    run_scaled_pair<S>(*a, *b, d, steps, [&](int t) { return gradient<S>(c, t); }, check);
   });
 }
 
 TEMPLATE_TEST_CASE("NorMuon: scale invariance in nu, Frobenius norm, equal row norms", "[properties][normuon]",
                    double, Real) {
   using S = TestType;
-  check_property("nu -> c nu (c >= 1) leaves the update unchanged (eps = 0)", cases<S>(), [] {
+  check_property("nu -> c nu (c >= 1) leaves the update unchanged (eps = 0)", cases<S>(40, 10), [] {
     Working<S> w;
     const Case c = pick_case(5, 30);
     auto a = make_optimizer<S>("normuon:ortho=polar,eps=0");
@@ -252,7 +245,7 @@ TEMPLATE_TEST_CASE("NorMuon: scale invariance in nu, Frobenius norm, equal row n
     RC_ASSERT(max_abs_diff(b->peek_direction(g), da) <=
               (c.m * c.n + 32) * Working<S>::u() * (1 + to_double(spectral::norm_max(da))));
   });
-  check_property("||update||_F = sqrt(max(1, m/n)) ||O||_F = sqrt(max(1, m/n) rank) (eps = 0)", cases<S>(), [] {
+  check_property("||update||_F = sqrt(max(1, m/n)) ||O||_F = sqrt(max(1, m/n) rank) (eps = 0)", cases<S>(40, 10), [] {
     Working<S> w;
     const Case c = pick_case(6, 30);
     auto opt = make_optimizer<S>("normuon:ortho=polar,eps=0");
@@ -261,14 +254,11 @@ TEMPLATE_TEST_CASE("NorMuon: scale invariance in nu, Frobenius norm, equal row n
     // First step: u = (1−β)(1+β)·G, so O = ortho(G) and ‖O‖F = √rank(G).
     RC_ASSERT(absdiff(f, S(keller_s<S>(c) * sqrt(S(c.rank)))) <= (c.m * c.n + 32) * Working<S>::u() * keller(c));
   });
-  check_property("beta2 = 0: every non-zero row of the update has the same norm", cases<S>(), [] {
+  check_property("beta2 = 0: every non-zero row of the update has the same norm", cases<S>(40, 10), [] {
     Working<S> w;
     const Case c = pick_case(6, 30);
     auto opt = make_optimizer<S>("normuon:ortho=polar,beta2=0,eps=0");
-    Mat<S> wt = Mat<S>::Zero(c.m, c.n);
-    const int steps = *rc::gen::inRange(1, 4);
-    for (int t = 0; t < steps; ++t) {
-      const Mat<S> g = gradient<S>(c, t);
+    each_step<S>(c, S(0), {opt.get()}, [&](int, const Mat<S>& g) {
       const Mat<S> d = opt->peek_direction(g);
       // β2 = 0: ν_i = ‖O_i‖²/n, so every row O_i/√ν_i has norm √n; the global rescaling keeps them equal.
       // A row of O that is zero (a zero gradient) stays zero (0/0 := 0).
@@ -285,28 +275,23 @@ TEMPLATE_TEST_CASE("NorMuon: scale invariance in nu, Frobenius norm, equal row n
       const double scale = to_double(hi);
       if (nonzero > 0) RC_ASSERT(absdiff(hi, lo) <= (c.n + 16) * Working<S>::u() * scale * 4);
       if (nonzero == c.m) RC_ASSERT(absdiff(hi, ref) <= (c.m * c.n + 16) * Working<S>::u() * scale * 4);
-      opt->step(wt, g, S(0));
-    }
+    });
   });
 }
 
 TEMPLATE_TEST_CASE("MuonAll: the 1-D path is an elementwise map", "[properties][muonall]", double, Real) {
   using S = TestType;
-  check_property("exact polar: the update of an n x 1 parameter is sign(u), bit for bit", cases<S>(), [] {
+  check_property("exact polar: the update of an n x 1 parameter is sign(u), bit for bit", cases<S>(40, 10), [] {
     Working<S> w;
     const Case c = pick_case(8, 30, {ShapeKind::column});
-    auto opt = make_optimizer<S>("muonall:ortho=polar");
-    Mat<S> wt = Mat<S>::Zero(c.m, 1);
-    const int steps = *rc::gen::inRange(1, 4);
-    for (int t = 0; t < steps; ++t) {
-      const Mat<S> g = gradient<S>(c, t);
+    auto opt = make_optimizer<S>("muonall:ortho=polar");  // column cases: c.n = 1
+    each_step<S>(c, S(0), {opt.get()}, [&](int, const Mat<S>& g) {
       const Mat<S> u = next_input(*opt, g, solvers::MomentumKind::ema, dec<S>("0.95"), true);
       // ortho(diag u) = diag(sign u); an n×n diagonal has Keller factor 1.
       RC_ASSERT(bit_identical(opt->peek_direction(g), Mat<S>(spectral::sign(u))));
-      opt->step(wt, g, S(0));
-    }
+    });
   });
-  check_property("ns5: update_i = F(u_i / nu) with nu = ||u||_2 + eps", cases<S>(), [] {
+  check_property("ns5: update_i = F(u_i / nu) with nu = ||u||_2 + eps", cases<S>(40, 10), [] {
     Working<S> w;
     const Case c = pick_case(8, 30, {ShapeKind::column});
     auto opt = make_optimizer<S>("muonall");

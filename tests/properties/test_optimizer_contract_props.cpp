@@ -36,11 +36,6 @@ bool same_state(const std::map<std::string, Mat<S>>& a, const std::map<std::stri
   return true;
 }
 
-template <class S>
-constexpr int cases() {
-  return std::is_same_v<S, double> ? 60 : 15;
-}
-
 }  // namespace
 
 TEMPLATE_TEST_CASE("Every optimizer leaves the gradient alone and peeks without side effects",

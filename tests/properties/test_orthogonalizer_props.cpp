@@ -11,12 +11,6 @@ using namespace muonlab::props;
 
 namespace {
 
-// Cases per property: double is cheap; a 50-digit Jacobi SVD of a 12×6 matrix costs a few ms.
-template <class S>
-constexpr int cases() {
-  return std::is_same_v<S, double> ? 60 : 15;
-}
-
 /// Tolerance for comparing two polar factors of G computed along different rounding paths.
 /// Why: a backward-stable SVD returns the exact polar factor of G + E with ‖E‖2 ≲ max(m,n)·u·‖G‖2, and the polar
 /// factor of a rank-r matrix moves by at most 2‖E‖2/σ_r under such a perturbation (R.-C. Li's perturbation bound for

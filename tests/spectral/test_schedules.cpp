@@ -3,31 +3,16 @@
 #include "spectral/errors.hpp"
 #include "spectral/newton_schulz.hpp"
 #include "spectral/ns_tables.hpp"
+#include "tests/support/temp_file.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <fstream>
 #include <string>
 
 using namespace muonlab;
 using namespace muonlab::spectral;
 
-namespace {
-
-/// A coefficient file with the given text, removed at scope exit (one name per process and tag).
-struct TempFile {
-  std::string path;
-  TempFile(const std::string& tag, const std::string& text)
-      : path("/tmp/muonlab_test_schedules_" + std::to_string(::getpid()) + "_" + tag + ".txt") {
-    std::ofstream(path) << text;
-  }
-  ~TempFile() { std::remove(path.c_str()); }
-};
-
-}  // namespace
+using muonlab::testing::TempFile;
 
 TEST_CASE("named schedules: published tables and errors", "[ns][schedules]") {
   CHECK(named_schedule("pe5").steps.size() == 5);
@@ -63,22 +48,23 @@ TEST_CASE("named schedules: each name's steps, safety and source", "[ns][schedul
 }
 
 TEST_CASE("coefficient files: steps, comments, separators and the safety/eps settings", "[ns][schedules][io]") {
-  const TempFile f("ok", "# a two-step schedule\n"
-                         "safety = 0.02\n"
-                         "eps = 1e-9  # smaller than the default\n"
-                         "\n"
-                         "3.4445, -4.7750, 2.0315\n"
-                         "1.5 -0.5 0   # spaces work too\n");
-  const NsScheduleSpec s = read_schedule_file(f.path);
+  const TempFile f("# a two-step schedule\n"
+                   "safety = 0.02\n"
+                   "eps = 1e-9  # smaller than the default\n"
+                   "\n"
+                   "3.4445, -4.7750, 2.0315\n"
+                   "1.5 -0.5 0   # spaces work too\n",
+                   ".txt");
+  const NsScheduleSpec s = read_schedule_file(f.path());
   REQUIRE(s.steps.size() == 2);
   CHECK(s.steps[0] == ns_tables::keller_ns5);  // parse_scalar<double> is correctly rounded, as the literals are
   CHECK(s.steps[1] == std::array<double, 3>{1.5, -0.5, 0.0});
   CHECK(s.safety == 0.02);
   CHECK(s.eps == 1e-9);
-  CHECK(s.source == f.path);
-  CHECK(s.name == f.path.substr(f.path.rfind('/') + 1));  // the file name, not the path
+  CHECK(s.source == f.path());
+  CHECK(s.name == f.path().substr(f.path().rfind('/') + 1));  // the file name, not the path
   // A path that names an existing file is read; a known name wins over the file system.
-  CHECK(schedule_by_name_or_file(f.path).steps == s.steps);
+  CHECK(schedule_by_name_or_file(f.path()).steps == s.steps);
   CHECK(schedule_by_name_or_file("pe5").steps.size() == 5);
   CHECK_THROWS_AS(schedule_by_name_or_file("/tmp/muonlab_no_such_schedule_file.txt"), InputError);
 }
@@ -98,9 +84,9 @@ TEST_CASE("coefficient files: every malformed input is an InputError naming the 
                        Bad{"cushion = 0.1\n", ":1: unknown setting 'cushion' (expected safety or eps)"},
                        Bad{"# only a comment\n\n", "has no steps"}}) {
     INFO(b.text);
-    const TempFile f("bad", b.text);
-    CHECK_THROWS_AS(read_schedule_file(f.path), InputError);
-    CHECK_THROWS_WITH(read_schedule_file(f.path), Catch::Contains(b.message));
+    const TempFile f(b.text, ".txt");
+    CHECK_THROWS_AS(read_schedule_file(f.path()), InputError);
+    CHECK_THROWS_WITH(read_schedule_file(f.path()), Catch::Contains(b.message));
   }
   CHECK_THROWS_WITH(read_schedule_file("/tmp/muonlab_no_such_schedule_file.txt"),
                     Catch::Contains("cannot read coefficient file"));

@@ -1,6 +1,7 @@
 // The verdict logic of run_claim, on claims whose behaviour we control.
 #include "theory/claim.hpp"
 #include "theory/registry.hpp"
+#include "tests/support/claims.hpp"
 
 #include "spectral/errors.hpp"
 
@@ -64,13 +65,7 @@ TEST_CASE("the registry selects by id and rejects unknown ids", "[registry]") {
 }
 
 TEST_CASE("the polar-factor claim holds at 30 digits", "[claim][mpfr]") {
-  ClaimSettings s;
-  s.precision = muonlab::spectral::Precision(30);
-  s.trials = 3;
-  const auto r = run_claim(*select_claims({"polar-factor"}).front(), s);
-  INFO(r.reason << " " << r.measured.witness << " err " << r.measured.max_error << " tol " << r.measured.tolerance);
-  CHECK(r.verdict == Verdict::holds);
-  CHECK(r.measured.trials == 3);
+  muonlab::testing::check_claim_holds("polar-factor", 30, 3);
 }
 
 namespace {

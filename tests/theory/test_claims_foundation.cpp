@@ -1,20 +1,13 @@
 // The foundation claim (theory/claims_foundation.cpp): the polar factor computed at the working precision is
 // orthogonal on its range, reproduces G with a PSD factor, and its tolerance is a rounding bound of that precision.
 #include "theory/registry.hpp"
+#include "tests/support/claims.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace muonlab;
 using namespace muonlab::theory;
-
-namespace {
-ClaimResult polar_at(unsigned digits, int trials) {
-  ClaimSettings s;
-  s.precision = spectral::Precision(digits);
-  s.trials = trials;
-  return run_claim(*select_claims({"polar-factor"}).front(), s);
-}
-}  // namespace
+using namespace muonlab::testing;
 
 TEST_CASE("add_foundation_claims registers polar-factor", "[theory][claims][foundation]") {
   ClaimList list;
@@ -26,12 +19,8 @@ TEST_CASE("add_foundation_claims registers polar-factor", "[theory][claims][foun
 
 TEST_CASE("polar-factor holds at 30 and 200 digits", "[theory][claims][foundation]") {
   for (unsigned digits : {30u, 200u}) {
-    const ClaimResult r = polar_at(digits, 2);
-    INFO(digits << " digits: " << r.reason << " | " << r.measured.quantity << " "
-                << spectral::to_scientific(r.measured.max_error) << " vs "
-                << spectral::to_scientific(r.measured.tolerance) << " | " << r.measured.witness);
-    CHECK(r.verdict == Verdict::holds);
-    CHECK(r.measured.trials == 2);
+    const ClaimResult r = check_claim_holds("polar-factor", digits, 2);
+    INFO(describe(r));
     CHECK(r.measured.tolerance > 0);
     CHECK(r.measured.max_error <= r.measured.tolerance);
   }
@@ -40,13 +29,6 @@ TEST_CASE("polar-factor holds at 30 and 200 digits", "[theory][claims][foundatio
 TEST_CASE("polar-factor's tolerance is C·n·u·κ: 30 more digits shrink it by about 1e-30",
           "[theory][claims][foundation][precision]") {
   // The same seed gives the same instances at both precisions, so n and κ agree and the ratio of the tolerances is
-  // the ratio of the unit roundoffs, 10^-30 up to the rounding of the bit counts (a factor 2^(±2)).
-  const ClaimResult lo = polar_at(30, 1), hi = polar_at(60, 1);
-  REQUIRE(lo.verdict == Verdict::holds);
-  REQUIRE(hi.verdict == Verdict::holds);
-  auto scope = spectral::Precision(60).scope();
-  const Real ratio = hi.measured.tolerance / lo.measured.tolerance;
-  INFO(spectral::to_scientific(lo.measured.tolerance) << " -> " << spectral::to_scientific(hi.measured.tolerance));
-  CHECK(ratio < Real("1e-29"));
-  CHECK(ratio > Real("1e-31"));
+  // the ratio of the unit roundoffs.
+  check_tolerance_follows_precision("polar-factor");
 }

@@ -1,11 +1,13 @@
 // The issue-3 claims hold on their default instances (at reduced trials), and their checks can fail.
 #include "theory/claims_toy_checks.hpp"
 #include "theory/registry.hpp"
+#include "tests/support/claims.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace muonlab;
 using namespace muonlab::theory;
+using namespace muonlab::testing;
 
 TEST_CASE("the toy claims are registered with their ids", "[theory][claims][toy]") {
   for (const char* id : {"lemma-d1", "thm-3.1", "thm-3.2", "prop-d4", "cor-d7"}) {
@@ -15,19 +17,12 @@ TEST_CASE("the toy claims are registered with their ids", "[theory][claims][toy]
 }
 
 TEST_CASE("the paper's toy claims hold", "[theory][claims][toy]") {
-  ClaimSettings s;
-  s.precision = spectral::Precision(30);
-  s.trials = 3;
   for (const char* id : {"lemma-d1", "thm-3.1", "thm-3.2", "prop-d4", "cor-d7"}) {
-    const ClaimResult r = run_claim(*select_claims({id}).front(), s);
-    INFO(id << ": " << r.reason << " " << r.measured.witness << " error " << r.measured.max_error << " tol "
-            << r.measured.tolerance);
-    CHECK(r.verdict == Verdict::holds);
-    CHECK(r.measured.trials == 3);
+    check_claim_holds(id, 30, 3);
   }
   // The exact claims are exact: zero error, zero tolerance.
   for (const char* id : {"lemma-d1", "thm-3.1"}) {
-    const ClaimResult r = run_claim(*select_claims({id}).front(), s);
+    const ClaimResult r = run_claim_by_id(id, 30, 3);
     CHECK(r.measured.exact);
     CHECK(r.measured.max_error == 0);
     CHECK(r.measured.tolerance == 0);

@@ -3,25 +3,22 @@
 #include "theory/lora_command.hpp"
 
 #include "spectral/errors.hpp"
+#include "tests/support/temp_file.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 
 using namespace muonlab;
 using namespace muonlab::theory;
 
 TEST_CASE("run_lora: a given adapter, and the summary's two renderings", "[theory][lora][command]") {
-  const auto path = std::filesystem::temp_directory_path() / "muonlab_test_lora_command_a.csv";
-  std::ofstream(path) << "1,0,2\n0,1,-1\n";
+  const testing::TempFile a("1,0,2\n0,1,-1\n");
   LoraOptions o;
-  o.a_file = path.string();
+  o.a_file = a.path();
   o.z = "1,2,3";
   o.r0 = "1,-1";
   const LoraSummary s = run_lora(o);
-  std::filesystem::remove(path);
   // u = A z = (7, -1): f1 = ||u||1 ||u||inf/||u||2^2 = 8·7/50, bounded by (1+sqrt 2)/2 (Prop D.8, sharp form).
   CHECK(s.report.f1 == Approx(56.0 / 50).epsilon(1e-14));
   CHECK(s.report.f1_sharp == f1_supremum(2.0));

@@ -3,11 +3,9 @@
 #include "theory/ns_command.hpp"
 
 #include "spectral/errors.hpp"
+#include "tests/support/temp_file.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <filesystem>
-#include <fstream>
 
 using namespace muonlab;
 using namespace muonlab::theory;
@@ -25,13 +23,11 @@ TEST_CASE("run_ns: Keller's NS5 is one step used five times", "[theory][ns][comm
 }
 
 TEST_CASE("run_ns: a coefficient file with settings and comments", "[theory][ns][command]") {
-  const auto path = std::filesystem::temp_directory_path() / "muonlab_test_ns_command.txt";
-  std::ofstream(path) << "# the cubic twice\nsafety = 1/100\neps = 0\n3/2, -1/2, 0\n1.5 -0.5 0\n";
+  const testing::TempFile f("# the cubic twice\nsafety = 1/100\neps = 0\n3/2, -1/2, 0\n1.5 -0.5 0\n", ".txt");
   NsOptions o;
-  o.coeffs = path.string();
+  o.coeffs = f.path();
   o.precision = spectral::Precision(30);
   const NsSummary s = run_ns(o);
-  std::filesystem::remove(path);
   CHECK(s.spec.safety == 0.01);
   CHECK(s.spec.eps == 0);
   CHECK(s.analysis.steps == 2);

@@ -13,9 +13,7 @@ using namespace muonlab::theory;
 namespace {
 
 void require_all_hold(unsigned digits, int trials) {
-  ClaimSettings s;
-  s.precision = spectral::Precision(digits);
-  s.trials = trials;
+  const ClaimSettings s{spectral::Precision(digits), trials};
   for (const Claim* c : select_claims({})) {
     const ClaimResult r = run_claim(*c, s);
     INFO(r.id << " at " << digits << " digits: " << to_string(r.verdict) << " " << r.reason << " | "

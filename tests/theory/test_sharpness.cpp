@@ -4,6 +4,7 @@
 #include "spectral/errors.hpp"
 #include "theory/claim.hpp"
 #include "theory/registry.hpp"
+#include "tests/support/claims.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -12,6 +13,7 @@
 
 using namespace muonlab;
 using namespace muonlab::theory;
+using namespace muonlab::testing;
 
 TEST_CASE("sharpness f1: (1, a*, ..., a*) attains (1+sqrt R)/2 at 50 digits", "[theory][sharpness]") {
   PrecisionScope scope(50);
@@ -50,11 +52,8 @@ TEST_CASE("sharpness claims run at the claim's precision, with tolerances derive
   // (formed as ratios in MPFR, not as quotients of underflowed doubles).
   for (const char* id : {"lora-sharpness-f1", "lora-sharpness-f2"})
     for (unsigned digits : {30u, 100u, 400u}) {
-      ClaimSettings s;
-      s.precision = spectral::Precision(digits);
-      const ClaimResult r = run_claim(*select_claims({id}).front(), s);
-      INFO(id << " at " << digits << " digits: " << r.measured.witness << " " << r.reason);
-      CHECK(r.holds());
+      const ClaimResult r = check_claim_holds(id, digits);
+      INFO(describe(r));
       CHECK(is_finite(r.measured.tolerance));
       CHECK(is_finite(r.measured.max_error));
       CHECK(r.measured.tolerance > 0);  // a tolerance formed from the working precision does not underflow

@@ -3,20 +3,17 @@
 #include "theory/spectrum_command.hpp"
 
 #include "spectral/errors.hpp"
+#include "tests/support/temp_file.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <filesystem>
-#include <fstream>
 
 using namespace muonlab;
 using namespace muonlab::theory;
 
 TEST_CASE("run_spectrum: diag(3, 4) in double and at 40 digits", "[theory][spectrum][command]") {
-  const auto path = std::filesystem::temp_directory_path() / "muonlab_test_spectrum_command.csv";
-  std::ofstream(path) << "3,0\n0,4\n";
+  const testing::TempFile f("3,0\n0,4\n");
   SpectrumRunOptions o;
-  o.matrix = path.string();
+  o.matrix = f.path();
   o.analysis.polar = true;
   const SpectrumSummary d = run_spectrum(o);
   CHECK(d.report.scalar == "double");
@@ -25,7 +22,6 @@ TEST_CASE("run_spectrum: diag(3, 4) in double and at 40 digits", "[theory][spect
   CHECK(std::stod(d.report.singular_values[0]) == 4);  // exact: a diagonal matrix
   o.precision = spectral::Precision(40);
   const SpectrumSummary m = run_spectrum(o);
-  std::filesystem::remove(path);
   CHECK(m.report.scalar == "mpfr");
   CHECK(m.report.digits == 40);
   CHECK(m.to_json()["rows"] == 2);
