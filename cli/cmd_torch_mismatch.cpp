@@ -1,6 +1,6 @@
-// muonlab mismatch: the optimizer-mismatch sweep of the paper's §3 (issue 8). Parses into
-// experiments::MismatchRunOptions, calls experiments::run_mismatch or merge_mismatch (experiments/mismatch.hpp),
-// prints; the preset with the given settings over it, the text and the exit code are experiments/mismatch_command.hpp.
+// muonlab mismatch: the optimizer-mismatch sweep of the paper's §3. Parses into experiments::MismatchRunOptions,
+// calls experiments::run_mismatch_command (the sweep, or the merge of its shards), prints; the preset with the given
+// settings over it, the run, the text and the exit code are experiments/mismatch_command.hpp.
 //
 // Exit codes: 0 the sweep is complete and every check holds; 1 complete and a check is violated (the numbers are in
 // OUT/summary.md either way); 3 not complete (--max-runs stopped it: rerun the same command to continue); 2 bad
@@ -25,35 +25,19 @@ struct MismatchArgs : experiments::MismatchRunOptions {
   CLI::App* sub = nullptr;
 };
 
-std::string grid_text(const std::vector<double>& grid) {
-  std::string s;
-  for (double lr : grid) s += (s.empty() ? "" : ",") + experiments::format_lr(lr);
-  return s;
-}
-
 int run(MismatchArgs& a) {
   a.given = given_settings(*a.sub, experiments::mismatch_override_names());
-  if (const std::string problem = a.validate(); !problem.empty()) throw std::invalid_argument(problem);
-  const experiments::MismatchOptions o = experiments::mismatch_options(a);
-  const std::string out_dir = experiments::mismatch_out_dir(o);
   experiments::MismatchSummary s;
-  // One scope for the whole sweep: a signal between two runs is kept for the next run's first step (which stops
-  // there) rather than cleared by that run's own scope.
-  nanochat::InterruptScope interrupts;
   try {
-    s = a.merge.empty() ? experiments::run_mismatch(o) : experiments::merge_mismatch(a.merge, out_dir, o.progress);
+    s = experiments::run_mismatch_command(a);
   } catch (const nanochat::Interrupted& e) {
-    // Every finished run is in results.jsonl, and a started pretraining resumes: the same command continues.
-    fmt::print(stderr,
-               "muonlab mismatch: {}; the finished runs are in {}/results.jsonl: run the same command to "
-               "continue the sweep\n",
-               e.what(), o.shard_count > 0 ? experiments::shard_dir(out_dir, o.shard_index, o.shard_count) : out_dir);
+    fmt::print(stderr, "muonlab mismatch: {}\n", e.what());
     return kInterrupted;
   }
   if (a.json)
     std::cout << experiments::to_json(s).dump(2) << '\n';
   else
-    std::cout << experiments::brief(s, o.preset);
+    std::cout << experiments::brief(s, a.preset);
   static_assert(kOk == 0 && kCheckFailed == 1 && kInconclusive == 3, "experiments::exit_code's values");
   return experiments::exit_code(s);
 }
@@ -96,7 +80,7 @@ Command add_mismatch(CLI::App& app) {
     sub->add_option(name, a->lrs[opt],
                     fmt::format("lr grid of {} (base lr; peak = lr × 0.02), comma-separated (default by preset; "
                                 "cpu: {})",
-                                opt, grid_text(experiments::default_lr_grid("cpu", opt))))
+                                opt, experiments::format_lr_list(experiments::default_lr_grid("cpu", opt))))
         ->delimiter(',');
   }
   sub->add_option("--seeds", a->seeds, "Seeds, comma-separated (default 1,2,3)")->delimiter(',');

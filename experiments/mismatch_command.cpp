@@ -1,6 +1,7 @@
 #include "experiments/mismatch_command.hpp"
 
 #include "experiments/mismatch_report.hpp"
+#include "nanochat/interrupt.hpp"
 #include "nanochat/optimizer_names.hpp"
 
 #include <fmt/format.h>
@@ -88,6 +89,21 @@ MismatchOptions mismatch_options(const MismatchRunOptions& r) {
 
 std::string mismatch_out_dir(const MismatchOptions& o) {
   return o.out_dir.empty() ? "runs/mismatch-" + o.preset : o.out_dir;
+}
+
+MismatchSummary run_mismatch_command(const MismatchRunOptions& r) {
+  if (const std::string problem = r.validate(); !problem.empty()) throw std::invalid_argument(problem);
+  const MismatchOptions o = mismatch_options(r);
+  const std::string out_dir = mismatch_out_dir(o);
+  nanochat::InterruptScope interrupts;
+  try {
+    return r.merge.empty() ? run_mismatch(o) : merge_mismatch(r.merge, out_dir, o.progress);
+  } catch (const nanochat::Interrupted& e) {
+    // Every finished run is in results.jsonl, and a started pretraining resumes: the same command continues.
+    throw nanochat::Interrupted(fmt::format(
+        "{}; the finished runs are in {}/results.jsonl: run the same command to continue the sweep", e.what(),
+        o.shard_count > 0 ? shard_dir(out_dir, o.shard_index, o.shard_count) : out_dir));
+  }
 }
 
 std::string brief(const MismatchSummary& s, const std::string& preset) {

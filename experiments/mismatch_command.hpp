@@ -42,6 +42,13 @@ MismatchOptions mismatch_options(const MismatchRunOptions& options);
 /// The results folder of a sweep: options.out_dir, or runs/mismatch-PRESET.
 std::string mismatch_out_dir(const MismatchOptions& options);
 
+/// The command's run: validate() (std::invalid_argument with its message), mismatch_options, then the sweep
+/// (run_mismatch) or, with `merge` folders, merge_mismatch, under one interrupt scope for the whole sweep (a signal
+/// between two runs stops the next run at its first step instead of being cleared by that run's own scope). An
+/// interrupt is rethrown as nanochat::Interrupted whose message adds where the finished runs are and that the same
+/// command continues the sweep.
+MismatchSummary run_mismatch_command(const MismatchRunOptions& options);
+
 /// The one-screen text: the progress line, Table 1, one line per check, the count of checks, the speed of new runs.
 std::string brief(const MismatchSummary& s, const std::string& preset);
 

@@ -22,6 +22,12 @@ using namespace nanochat;  // built on the model library: FinetuneConfig, Pretra
 
 std::string format_lr(double lr) { return fmt::format("{:.9g}", lr); }
 
+std::string format_lr_list(const std::vector<double>& grid) {
+  std::string s;
+  for (double lr : grid) s += (s.empty() ? "" : ",") + format_lr(lr);
+  return s;
+}
+
 std::string SweepKey::id() const {
   return fmt::format("{}/{}-{}/r{}/lr={}/s{}", pretrain, method, optimizer, rank, format_lr(lr), seed);
 }

@@ -42,6 +42,8 @@ struct SweepKey {
 
 /// An lr as the tables and keys print it: the shortest of up to 9 significant digits ("0.5", "0.03", "1e-05").
 std::string format_lr(double lr);
+/// An lr grid as the flags take it: format_lr of each, comma-separated ("0.01,0.03,0.1").
+std::string format_lr_list(const std::vector<double>& grid);
 
 /// A JSON file of a run or sweep folder (config.json, summary.json, sweep.json); std::invalid_argument (bad input,
 /// exit 2) naming the file when it is missing or not JSON.

@@ -312,6 +312,14 @@ TEST_CASE("checks are left out when their inputs are missing", "[experiments][mi
   CHECK(std::isnan(a.distance.at(0).l2_rel_adam));  // no Adam row to normalize by
 }
 
+TEST_CASE("lrs print in their shortest form, alone and as a flag's list", "[experiments][mismatch]") {
+  CHECK(format_lr(0.5) == "0.5");
+  CHECK(format_lr(1e-5) == "1e-05");
+  CHECK(format_lr(0.1 + 0.2) == "0.3");  // 9 significant digits: the binary rounding does not show
+  CHECK(format_lr_list({0.01, 0.03, 0.1}) == "0.01,0.03,0.1");
+  CHECK(format_lr_list({}).empty());
+}
+
 TEST_CASE("results file: round trip, torn last line, damaged line, duplicates", "[experiments][mismatch]") {
   const std::string dir = fresh_dir("muonlab_mismatch_results");
   const std::string path = dir + "/results.jsonl";

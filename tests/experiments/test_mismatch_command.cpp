@@ -70,6 +70,7 @@ TEST_CASE("mismatch options: bad input is named", "[experiments][mismatch]") {
   CHECK(r.validate().empty());
   r.merge = {"a"};
   CHECK(r.validate() == "--merge and --shard exclude each other");
+  CHECK_THROWS_WITH(run_mismatch_command(r), "--merge and --shard exclude each other");  // checked before any work
   r.shard.clear();
   CHECK(r.validate().empty());
   r.given = {"lrs-sgd"};
