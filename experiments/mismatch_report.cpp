@@ -7,6 +7,8 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <string>
+#include <vector>
 
 namespace muonlab::experiments {
 using namespace nanochat;  // built on the model library: FinetuneConfig, PretrainRequest, run directories, ...
@@ -37,6 +39,24 @@ std::string signed_num(double v, int digits = 4) {
   return fmt::format("{:+.{}f}", v, digits);
 }
 
+// A CSV field of a count, a name or a flag, as fmt prints it.
+template <class T>
+std::string v(const T& x) {
+  return fmt::format("{}", x);
+}
+
+// A CSV table: the header, then a line per row of its fields (already formatted), comma-separated.
+template <class Row, class Fields>
+std::string csv(const char* header, const std::vector<Row>& rows, Fields fields) {
+  std::string s = std::string(header) + "\n";
+  for (const Row& row : rows) {
+    const std::vector<std::string> f = fields(row);
+    for (std::size_t i = 0; i < f.size(); ++i) s += (i == 0 ? "" : ",") + f[i];
+    s += '\n';
+  }
+  return s;
+}
+
 std::string cell_cols(const Cell& k) { return fmt::format("{},{},{},{}", k.pretrain, k.method, k.optimizer, k.rank); }
 
 std::string method_label(const Cell& k) {
@@ -55,14 +75,14 @@ std::string geometry_verdict(const MismatchAnalysis& a, const Cell& k) {
 }  // namespace
 
 std::string table1_csv(const MismatchAnalysis& a) {
-  std::string s =
+  return csv(
       "pretrain,method,optimizer,rank,matched,best_lr,n_seeds,ratio_mean,ratio_std,gap,gap_se,forgetting_bpb,"
-      "paper_ratio,paper_gap,lr_at_grid_edge\n";
-  for (const Table1Row& t : a.table1)
-    s += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", cell_cols(t.cell), t.matched, c(t.best.lr),
-                     t.best.ratio.n, c(t.best.ratio.mean), c(t.best.ratio.std), c(t.gap), c(t.gap_se),
-                     c(t.best.forgetting.mean), c(t.paper_ratio), c(t.paper_gap), t.best.at_edge ? 1 : 0);
-  return s;
+      "paper_ratio,paper_gap,lr_at_grid_edge",
+      a.table1, [](const Table1Row& t) -> std::vector<std::string> {
+        return {cell_cols(t.cell),         t.matched,           c(t.best.lr),   v(t.best.ratio.n),
+                c(t.best.ratio.mean),      c(t.best.ratio.std), c(t.gap),       c(t.gap_se),
+                c(t.best.forgetting.mean), c(t.paper_ratio),    c(t.paper_gap), v(t.best.at_edge ? 1 : 0)};
+      });
 }
 
 std::string table1_markdown(const MismatchAnalysis& a) {
@@ -80,49 +100,58 @@ std::string table1_markdown(const MismatchAnalysis& a) {
 }
 
 std::string best_lr_csv(const MismatchAnalysis& a) {
-  std::string s = "pretrain,method,optimizer,rank,best_lr,n_seeds,ratio_mean,ratio_std,grid_min,grid_max,"
-                  "grid_points,at_edge\n";
-  for (const BestLr& b : a.best)
-    s += fmt::format("{},{},{},{},{},{},{},{},{}\n", cell_cols(b.cell), c(b.lr), b.ratio.n, c(b.ratio.mean),
-                     c(b.ratio.std), c(b.grid_min), c(b.grid_max), b.grid_points, b.at_edge ? 1 : 0);
-  return s;
+  return csv(
+      "pretrain,method,optimizer,rank,best_lr,n_seeds,ratio_mean,ratio_std,grid_min,grid_max,grid_points,"
+      "at_edge",
+      a.best, [](const BestLr& b) -> std::vector<std::string> {
+        return {cell_cols(b.cell), c(b.lr),       v(b.ratio.n),     c(b.ratio.mean),     c(b.ratio.std),
+                c(b.grid_min),     c(b.grid_max), v(b.grid_points), v(b.at_edge ? 1 : 0)};
+      });
 }
 
 std::string sweep_csv(const MismatchAnalysis& a) {
-  std::string s = "pretrain,method,optimizer,rank,lr,n_seeds,ratio_mean,ratio_std,ratio_min,ratio_max,diverged,"
-                  "forgetting_mean,forgetting_std\n";
-  for (const SweepPoint& p : a.sweep)
-    s += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", cell_cols(p.cell), c(p.lr), p.ratio.n, c(p.ratio.mean),
-                     c(p.ratio.std), c(p.ratio.min), c(p.ratio.max), p.ratio.diverged, c(p.forgetting.mean),
-                     c(p.forgetting.std));
-  return s;
+  return csv(
+      "pretrain,method,optimizer,rank,lr,n_seeds,ratio_mean,ratio_std,ratio_min,ratio_max,diverged,"
+      "forgetting_mean,forgetting_std",
+      a.sweep, [](const SweepPoint& p) -> std::vector<std::string> {
+        return {cell_cols(p.cell), c(p.lr),        v(p.ratio.n),        c(p.ratio.mean),      c(p.ratio.std),
+                c(p.ratio.min),    c(p.ratio.max), v(p.ratio.diverged), c(p.forgetting.mean), c(p.forgetting.std)};
+      });
 }
 
 std::string distance_csv(const MismatchAnalysis& a) {
-  std::string s = "pretrain,method,optimizer,rank,best_lr,n_seeds,l2_mean,l2_std,cosine_mean,cosine_std,"
-                  "l2_rel_adam,cosine_rel_adam\n";
-  for (const DistanceRow& d : a.distance)
-    s += fmt::format("{},{},{},{},{},{},{},{},{}\n", cell_cols(d.cell), c(d.lr), d.l2.n, c(d.l2.mean),
-                     c(d.l2.std), c(d.cosine.mean), c(d.cosine.std), c(d.l2_rel_adam), c(d.cosine_rel_adam));
-  return s;
+  return csv(
+      "pretrain,method,optimizer,rank,best_lr,n_seeds,l2_mean,l2_std,cosine_mean,cosine_std,l2_rel_adam,"
+      "cosine_rel_adam",
+      a.distance, [](const DistanceRow& d) -> std::vector<std::string> {
+        return {cell_cols(d.cell), c(d.lr),         v(d.l2.n),        c(d.l2.mean),        c(d.l2.std),
+                c(d.cosine.mean),  c(d.cosine.std), c(d.l2_rel_adam), c(d.cosine_rel_adam)};
+      });
 }
 
 std::string geometry_csv(const MismatchAnalysis& a) {
-  std::string s = "pretrain,method,optimizer,rank,best_lr,runs,matrices,flatness_mean,flatness_std,"
-                  "stable_rank_mean,stable_rank_std,toy_bias,verdict\n";
-  for (const GeometryRow& g : a.geometry)
-    s += fmt::format("{},{},{},{},{},{},{},{},{},{}\n", cell_cols(g.cell), c(g.lr), g.runs, g.matrices,
-                     c(g.flatness.mean), c(g.flatness.std), c(g.stable_rank.mean), c(g.stable_rank.std), g.toy_bias,
-                     geometry_verdict(a, g.cell));
-  return s;
+  return csv(
+      "pretrain,method,optimizer,rank,best_lr,runs,matrices,flatness_mean,flatness_std,stable_rank_mean,"
+      "stable_rank_std,toy_bias,verdict",
+      a.geometry, [&a](const GeometryRow& g) -> std::vector<std::string> {
+        return {cell_cols(g.cell),
+                c(g.lr),
+                v(g.runs),
+                v(g.matrices),
+                c(g.flatness.mean),
+                c(g.flatness.std),
+                c(g.stable_rank.mean),
+                c(g.stable_rank.std),
+                g.toy_bias,
+                geometry_verdict(a, g.cell)};
+      });
 }
 
 std::string ranks_csv(const MismatchAnalysis& a) {
-  std::string s = "pretrain,method,optimizer,rank,lr,n_seeds,ratio_mean,ratio_std,lrs_tried\n";
-  for (const RankRow& r : a.ranks)
-    s += fmt::format("{},{},{},{},{},{}\n", cell_cols(r.cell), c(r.lr), r.ratio.n, c(r.ratio.mean), c(r.ratio.std),
-                     r.lrs_tried);
-  return s;
+  return csv("pretrain,method,optimizer,rank,lr,n_seeds,ratio_mean,ratio_std,lrs_tried", a.ranks,
+             [](const RankRow& r) -> std::vector<std::string> {
+               return {cell_cols(r.cell), c(r.lr), v(r.ratio.n), c(r.ratio.mean), c(r.ratio.std), v(r.lrs_tried)};
+             });
 }
 
 std::string summary_markdown(const MismatchAnalysis& a, const nlohmann::json& settings, const std::string& progress) {

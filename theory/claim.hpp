@@ -33,6 +33,11 @@ struct ClaimSettings {
   std::uint64_t seed = 1;             // instances are a deterministic function of (seed, trial)
 };
 
+/// Where a check stands, for its record: "seed S trial T: what" (reproduce it with --seed S).
+inline std::string at_trial(const ClaimSettings& s, int t, const std::string& what) {
+  return "seed " + std::to_string(s.seed) + " trial " + std::to_string(t) + ": " + what;
+}
+
 /// A computation inside a claim produced a NaN or an infinity where a number was needed: a bug in the claim or
 /// below it, never a verdict. run_claim adds the claim's id; the CLI reports it as an internal error (exit 4).
 class NonFiniteError : public std::logic_error {

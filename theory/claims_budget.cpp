@@ -19,10 +19,6 @@ namespace {
 
 using spectral::Rng;
 
-std::string where(const ClaimSettings& s, int t, const std::string& what) {
-  return "seed " + std::to_string(s.seed) + " trial " + std::to_string(t) + ": " + what;
-}
-
 using spectral::rounding::kProducts;
 using spectral::rounding::kSums;
 
@@ -80,8 +76,8 @@ public:
                                       Real(f2.gap / scale));  // Prop D.5 (spectral budget)
         const std::string inst = fmt::format("m={} n={} rho={:.6g} (rho*_A={:.6g}, rho*_mu={:.6g})", in.r0.size(),
                                              in.z.size(), to_double(rho), to_double(th.rho_max), to_double(th.rho_2));
-        m.record(err_m, tol_m, where(s, t, "max budget, " + inst));
-        m.record(err_2, tol_2, where(s, t, "spectral budget, " + inst));
+        m.record(err_m, tol_m, at_trial(s, t, "max budget, " + inst));
+        m.record(err_2, tol_2, at_trial(s, t, "spectral budget, " + inst));
       }
     }
     m.trials = s.trials;
@@ -115,14 +111,14 @@ public:
       const std::string inst = fmt::format("m={} n={}", mm, nn);
       // Cor D.6: ρ̃_{μ|max} = ‖Δ*_μ‖max and ρ̃_{s|2} = ‖Δ*_s‖2.
       m.record(Real(abs(spectral::norm_max(dm) - th.rho_muon_max) / th.rho_muon_max), tol,
-               where(s, t, inst + ", ||D*_mu||max"));
+               at_trial(s, t, inst + ", ||D*_mu||max"));
       m.record(Real(abs(spectral::norm_spectral(ds) - th.rho_sign_2) / th.rho_sign_2), tol,
-               where(s, t, inst + ", ||D*_s||2"));
+               at_trial(s, t, inst + ", ||D*_s||2"));
       // Cor D.6: ρ̃_{μ|max} ≥ ρ*_A and ρ̃_{s|2} ≥ ρ*_μ.
       m.record(positive(Real((th.rho_max - th.rho_muon_max) / th.rho_max)), tol,
-               where(s, t, inst + ", rho~_mu|max >= rho*_A"));
+               at_trial(s, t, inst + ", rho~_mu|max >= rho*_A"));
       m.record(positive(Real((th.rho_2 - th.rho_sign_2) / th.rho_2)), tol,
-               where(s, t, inst + ", rho~_s|2 >= rho*_mu"));
+               at_trial(s, t, inst + ", rho~_s|2 >= rho*_mu"));
       // The budget interval: ρ in the middle of [matched, mismatched) when the gap is clearly resolved.
       struct Side {
         const char* name;
@@ -136,7 +132,7 @@ public:
           // Equality case (|z| constant on its support): the two exact fits coincide.
           if (t % 2 == 1)
             m.record(Real(spectral::norm_max(MatR(ds - dm)) / spectral::norm_max(ds)), tol,
-                     where(s, t, inst + ", |z| constant: D*_s = D*_mu"));
+                     at_trial(s, t, inst + ", |z| constant: D*_s = D*_mu"));
           continue;
         }
         const Real rho = (side.lo + side.hi) / Real(2);
@@ -145,11 +141,12 @@ public:
         const Real scale = spectral::norm_l2_sq(in.r0) / Real(2);
         // The matched exact fit is feasible: the solver's certified minimum is 0 (to its tolerance).
         m.record(Real(fit.value / scale), Real(fit.tolerance / scale) + tol,
-                 where(s, t, inst + fmt::format(", {} budget {:.6g}: exact fit", side.name, to_double(rho))));
+                 at_trial(s, t, inst + fmt::format(", {} budget {:.6g}: exact fit", side.name, to_double(rho))));
         // ...and the mismatched correction is not: its norm exceeds ρ (error = how far it is from doing so).
         const Real norm = side.spectral ? spectral::norm_spectral(*side.mismatched) : spectral::norm_max(*side.mismatched);
-        m.record(positive(Real((rho - norm) / rho)), tol,
-                 where(s, t, inst + fmt::format(", {} budget {:.6g}: mismatched infeasible", side.name, to_double(rho))));
+        m.record(
+            positive(Real((rho - norm) / rho)), tol,
+            at_trial(s, t, inst + fmt::format(", {} budget {:.6g}: mismatched infeasible", side.name, to_double(rho))));
         if (intervals.empty())
           intervals = fmt::format("e.g. trial {}: {} budgets in [{:.4g}, {:.4g}) fit exactly only with the matched "
                                   "optimizer's correction",
@@ -200,11 +197,11 @@ public:
       const MatR bs = w_star_max<Real>(u, r0), bm = w_star_2<Real>(u, r0);
       // Dynamics on B (A fixed): SignGD → B*_s within Lemma D.1's band, idealized Muon → B*_μ.
       const SignRunCheck<Real> sc = check_signgd_run<Real>(p, 60, s.precision);
-      m.record(sc.invariant_error, tol, where(s, t, inst + ", SignGD iterates B_t = w_t sign(u)^T"));
-      m.record(sc.limit_excess, tol, where(s, t, inst + fmt::format(", SignGD -> B*_s after {} steps", sc.steps)));
+      m.record(sc.invariant_error, tol, at_trial(s, t, inst + ", SignGD iterates B_t = w_t sign(u)^T"));
+      m.record(sc.limit_excess, tol, at_trial(s, t, inst + fmt::format(", SignGD -> B*_s after {} steps", sc.steps)));
       const MuonRunCheck mc = check_muon_run(p, "muon-ideal", 200, rng, s.precision);
-      m.record(mc.invariant_error, mc.invariant_tol, where(s, t, inst + ", Muon iterates on the line c r0 u^T"));
-      m.record(mc.limit_excess, mc.limit_tol, where(s, t, inst + ", Muon -> B*_mu after 200 steps"));
+      m.record(mc.invariant_error, mc.invariant_tol, at_trial(s, t, inst + ", Muon iterates on the line c r0 u^T"));
+      m.record(mc.limit_excess, mc.limit_tol, at_trial(s, t, inst + ", Muon -> B*_mu after 200 steps"));
       // Adapter thresholds by the solvers: an exact fit at the threshold, and the closed-form loss just below it.
       const BudgetThresholds<Real> th = budget_thresholds<Real>(u, r0);
       const Real scale = spectral::norm_l2_sq(r0) / Real(2);
@@ -212,42 +209,41 @@ public:
         const Real rm = th.rho_max * Real(f), r2 = th.rho_2 * Real(f);
         const solvers::BudgetFit<Real> fm = solvers::fit_max_budget<Real>(u, r0, rm);
         const solvers::BudgetFit<Real> f2 = solvers::fit_spectral_budget<Real>(u, r0, r2);
-        m.record(Real(abs(fm.value - e_max_closed<Real>(u, r0, rm)) / scale),
-                 Real(fm.tolerance / scale) + tol,
-                 where(s, t, inst + fmt::format(", adapter max threshold x{}", f)));
-        m.record(Real(abs(f2.value - e_2_closed<Real>(u, r0, r2)) / scale),
-                 Real(f2.tolerance / scale) + tol,
-                 where(s, t, inst + fmt::format(", adapter spectral threshold x{}", f)));
+        m.record(Real(abs(fm.value - e_max_closed<Real>(u, r0, rm)) / scale), Real(fm.tolerance / scale) + tol,
+                 at_trial(s, t, inst + fmt::format(", adapter max threshold x{}", f)));
+        m.record(Real(abs(f2.value - e_2_closed<Real>(u, r0, r2)) / scale), Real(f2.tolerance / scale) + tol,
+                 at_trial(s, t, inst + fmt::format(", adapter spectral threshold x{}", f)));
       }
       // Mismatched thresholds are the norms of the other adapter.
       m.record(Real(abs(spectral::norm_max(bm) - th.rho_muon_max) / th.rho_muon_max), tol,
-               where(s, t, inst + ", ||B*_mu||max"));
+               at_trial(s, t, inst + ", ||B*_mu||max"));
       m.record(Real(abs(spectral::norm_spectral(bs) - th.rho_sign_2) / th.rho_sign_2), tol,
-               where(s, t, inst + ", ||B*_s||2"));
+               at_trial(s, t, inst + ", ||B*_s||2"));
       // Inflation factors: f1 ≤ √‖u‖0, f2 ≤ √‖u‖0, √‖u‖0 ≤ √r (and the sharp f1 ≤ (1 + √‖u‖0)/2, sharpness.hpp).
       const Real f1 = inflation_f1<Real>(u), f2 = inflation_f2<Real>(u);
       const Real sq0 = sqrt(Real(static_cast<long>(spectral::norm_l0(u)))), sqr = sqrt(Real(static_cast<long>(r)));
-      m.record(Real(abs(f1 - th.rho_muon_max / th.rho_max)), tol, where(s, t, inst + ", f1 = ratio"));
-      m.record(Real(abs(f2 - th.rho_sign_2 / th.rho_2)), tol, where(s, t, inst + ", f2 = ratio"));
-      m.record(positive(Real(f1 - (Real(1) + sq0) / Real(2))), tol, where(s, t, inst + ", f1 <= (1+sqrt(||u||0))/2"));
-      m.record(positive(Real(f2 - sq0)), tol, where(s, t, inst + ", f2 <= sqrt(||u||0)"));
-      m.record(positive(Real(sq0 - sqr)), tol, where(s, t, inst + ", sqrt(||u||0) <= sqrt(r)"));
+      m.record(Real(abs(f1 - th.rho_muon_max / th.rho_max)), tol, at_trial(s, t, inst + ", f1 = ratio"));
+      m.record(Real(abs(f2 - th.rho_sign_2 / th.rho_2)), tol, at_trial(s, t, inst + ", f2 = ratio"));
+      m.record(positive(Real(f1 - (Real(1) + sq0) / Real(2))), tol,
+               at_trial(s, t, inst + ", f1 <= (1+sqrt(||u||0))/2"));
+      m.record(positive(Real(f2 - sq0)), tol, at_trial(s, t, inst + ", f2 <= sqrt(||u||0)"));
+      m.record(positive(Real(sq0 - sqr)), tol, at_trial(s, t, inst + ", sqrt(||u||0) <= sqrt(r)"));
       if (r == 1)  // r = 1: sign(u)/|u| = u/u², so B*_s = B*_μ.
         m.record(Real(spectral::norm_max(MatR(bs - bm)) / spectral::norm_max(bs)), tol,
-                 where(s, t, inst + ", r=1: B*_s = B*_mu"));
+                 at_trial(s, t, inst + ", r=1: B*_s = B*_mu"));
       if (t == 1) {  // A = I: the adapters are Prop D.4's corrections and the thresholds those of Prop D.5.
         const MatR ds = correction_signgd<Real>(p.w0, z, p.y.col(0)), dm = correction_muon<Real>(p.w0, z, p.y.col(0));
         const Real err = std::max(spectral::norm_max(MatR(bs * p.a - ds)) / spectral::norm_max(ds),
                                   spectral::norm_max(MatR(bm * p.a - dm)) / spectral::norm_max(dm));
-        m.record(Real(err), tol, where(s, t, inst + ", A=I: B*A = Prop D.4 corrections"));
+        m.record(Real(err), tol, at_trial(s, t, inst + ", A=I: B*A = Prop D.4 corrections"));
       }
       // Old task: x with W0 x = y (y := W0 x). L_old = ½‖B* A x‖² against the two formulas.
       const VecR x = spectral::random_gaussian<Real>(rng, spec.n, 1).col(0), ax = p.a * x;
       const Real ls = spectral::norm_l2_sq(VecR(bs * ax)) / Real(2), lm = spectral::norm_l2_sq(VecR(bm * ax)) / Real(2);
       const Real cs = old_loss_signgd_closed<Real>(r0, u, ax), cm = old_loss_muon_closed<Real>(r0, u, ax);
       const Real lscale = spectral::norm_l2_sq(r0) * spectral::norm_l2_sq(ax) / spectral::norm_l2_sq(u);
-      m.record(Real(abs(ls - cs) / lscale), tol, where(s, t, inst + ", old-task loss (SignGD)"));
-      m.record(Real(abs(lm - cm) / lscale), tol, where(s, t, inst + ", old-task loss (Muon)"));
+      m.record(Real(abs(ls - cs) / lscale), tol, at_trial(s, t, inst + ", old-task loss (SignGD)"));
+      m.record(Real(abs(lm - cm) / lscale), tol, at_trial(s, t, inst + ", old-task loss (Muon)"));
     }
     m.trials = s.trials;
     return m;
@@ -324,13 +320,13 @@ private:
     const std::string& inst = tr.inst;
     const Real &sqrt_r = tr.sqrt_r, &tol = tr.tol, sup = (Real(1) + sqrt_r) / Real(2);
     // The refinement at the working precision reaches the closed form.
-    m.record(tr.rep.refine_gap / sup, tol, where(s, t, inst + ", refined sup = (1+sqrt R)/2"));
+    m.record(tr.rep.refine_gap / sup, tol, at_trial(s, t, inst + ", refined sup = (1+sqrt R)/2"));
     // The search's best point, evaluated at the working precision: never above the supremum (the theorem's
     // bound, to rounding), and within the double search's resolution of it.
     const Real fs = sharp_f1<Real>(search_point(tr.rep));
-    m.record(positive(Real((fs - sup) / sup)), tol, where(s, t, inst + ", search point <= sup"));
+    m.record(positive(Real((fs - sup) / sup)), tol, at_trial(s, t, inst + ", search point <= sup"));
     m.record(positive(Real((sup - fs) / sup)), search_tol(R) + tol,
-             where(s, t, inst + ", search reaches sup (double search)"));
+             at_trial(s, t, inst + ", search reaches sup (double search)"));
     // Random points of R^R (Gaussian, sparse, and near the maximizer) stay below the supremum.
     Rng rng(s.seed, 5000 + static_cast<std::uint64_t>(t));
     const Real astar = Real(1) / (Real(1) + sqrt_r);
@@ -345,17 +341,17 @@ private:
         for (long j = 0; j < R; ++j) u(j) += Real(rng.normal() * 1e-3);
       }
       if (spectral::norm_max(u) == Real(0)) continue;
-      m.record(positive(Real((sharp_f1<Real>(u) - sup) / sup)), tol, where(s, t, inst + ", random u"));
+      m.record(positive(Real((sharp_f1<Real>(u) - sup) / sup)), tol, at_trial(s, t, inst + ", random u"));
       // The identity behind the proof, at a random support k ≤ R and a ∈ (0, 1].
       const long kk = rng.integer(1, R), pp = kk - 1;
       const Real a(rng.uniform(1e-6, 1.0)), sk = sqrt(Real(kk));
       const Real lhs = (Real(1) + sk) * (Real(1) + Real(pp) * a * a) - Real(2) * (Real(1) + Real(pp) * a);
       const Real d = a - Real(1) / (Real(1) + sk);
       m.record(Real(abs(lhs - (Real(1) + sk) * Real(pp) * d * d) / (Real(1) + sk)), tol,
-               where(s, t, inst + fmt::format(", identity at k={}", kk)));
+               at_trial(s, t, inst + fmt::format(", identity at k={}", kk)));
     }
     // R ≥ 2: the paper's √R is strictly larger, by (√R − 1)/2 ≥ 0.207, far above the rounding (tol·√R).
-    if (R >= 2) m.record(sqrt_r - sup > Real(tol) * sqrt_r ? 0.0 : 1.0, 0.5, where(s, t, inst + ", sup < sqrt R"));
+    if (R >= 2) m.record(sqrt_r - sup > Real(tol) * sqrt_r ? 0.0 : 1.0, 0.5, at_trial(s, t, inst + ", sup < sqrt R"));
   }
 };
 
@@ -381,11 +377,11 @@ private:
     // The search's best point at the working precision: never above √R, and as close to it as the best point of
     // its domain, the floor corner (1, floor, ..., floor) whose deficit is at most √R(R−1)·floor (sharpness.hpp).
     const Real fs = sharp_f2<Real>(search_point(tr.rep));
-    m.record(positive(Real((fs - sqrt_r) / sqrt_r)), tol, where(s, t, inst + ", search point <= sqrt R"));
+    m.record(positive(Real((fs - sqrt_r) / sqrt_r)), tol, at_trial(s, t, inst + ", search point <= sqrt R"));
     VecR corner = VecR::Constant(R, Real(kSharpnessSearchFloor));
     corner(0) = Real(1);
     m.record(positive(Real((sharp_f2<Real>(corner) - fs) / sqrt_r)), search_tol(R) + tol,
-             where(s, t, inst + ", search reaches the floor corner (double search)"));
+             at_trial(s, t, inst + ", search reaches the floor corner (double search)"));
     // The maximizing sequence at the working precision: ε = 10^(−⌊digits/2⌋) (as in sharpness.cpp), deficit in
     // (0, √R(R−1)ε]. The deficit is computed with rounding tol = 64R·u (rounding::kProducts), i.e. relative
     // tol/((R−1)ε) to the bound.
@@ -396,9 +392,9 @@ private:
       const Real deficit = sqrt_r - sharp_f2<Real>(u);
       const Real bound = sqrt_r * Real(R - 1) * eps;
       const Real rel_tol = s.precision.tolerance(static_cast<double>(R), kProducts) / (Real(R - 1) * eps);
-      m.record(positive(Real((deficit - bound) / bound)), rel_tol, where(s, t, inst + ", deficit <= bound"));
+      m.record(positive(Real((deficit - bound) / bound)), rel_tol, at_trial(s, t, inst + ", deficit <= bound"));
       // Not attained: the deficit is positive and resolved (it is ~√R(R−1)ε ≫ the rounding tol = 64R·u).
-      m.record(deficit > tol ? 0.0 : 1.0, 0.5, where(s, t, inst + ", deficit > 0 (not attained)"));
+      m.record(deficit > tol ? 0.0 : 1.0, 0.5, at_trial(s, t, inst + ", deficit > 0 (not attained)"));
     }
     Rng rng(s.seed, 6000 + static_cast<std::uint64_t>(t));
     for (int k = 0; k < 30; ++k) {
@@ -408,7 +404,7 @@ private:
       const long l0 = spectral::norm_l0(u);
       const Real f2 = sharp_f2<Real>(u), sq0 = sqrt(Real(l0));
       // f2 ≤ √‖u‖0, strictly when ‖u‖0 ≥ 2 (the margin √‖u‖0 − f2 is resolved far above ε here).
-      m.record(positive(Real((f2 - sq0) / sq0)), tol, where(s, t, inst + ", random u"));
+      m.record(positive(Real((f2 - sq0) / sq0)), tol, at_trial(s, t, inst + ", random u"));
     }
   }
 };

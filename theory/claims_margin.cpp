@@ -35,10 +35,6 @@ using spectral::rounding::kProducts;
 using spectral::rounding::kSvd;
 using spectral::to_scientific;
 
-std::string where(const ClaimSettings& s, int t, const std::string& what) {
-  return "seed " + std::to_string(s.seed) + " trial " + std::to_string(t) + ": " + what;
-}
-
 /// The rounding of a normalized margin γ(W)/‖W‖ or of a norm ratio formed at the working precision: a spectral
 /// norm (Jacobi SVD of a K×n matrix) and a few quotients, 100·(K+n)·u relative (rounding::kSvd).
 Real rounding_of_margins(const spectral::Precision& precision, int classes, Eigen::Index n) {
@@ -94,10 +90,12 @@ public:
       const std::string inst = fmt::format("K={} n={} N={}", k, n, samples);
       const Real tol = references_tolerance(s.precision, r2, k, n);
       // Exact certificates: the LP and QP values equal their dual bounds in rationals (rel_gap is exactly 0).
-      m.record(rmax.rel_gap, 0, where(s, t, inst + ": LP value = LP-dual bound"), "LP primal-dual gap (rel., exact)");
-      m.record(rf.rel_gap, 0, where(s, t, inst + ": QP value = dual bound"), "QP primal-dual gap (rel., exact)");
+      m.record(rmax.rel_gap, 0, at_trial(s, t, inst + ": LP value = LP-dual bound"),
+               "LP primal-dual gap (rel., exact)");
+      m.record(rf.rel_gap, 0, at_trial(s, t, inst + ": QP value = dual bound"), "QP primal-dual gap (rel., exact)");
       // The barrier method reached the requested width.
-      m.record(r2.rel_gap, requested, where(s, t, inst + ": spectral bracket width"), "spectral bracket width (rel.)");
+      m.record(r2.rel_gap, requested, at_trial(s, t, inst + ": spectral bracket width"),
+               "spectral bracket width (rel.)");
       // Norm chain: ‖W‖max ≤ ‖W‖2 ≤ ‖W‖F ≤ √rank ‖W‖2 and ‖W‖F ≤ √(Kn) ‖W‖max; each recorded as the relative
       // excess of the smaller margin over the larger (0 when the chain holds).
       const Real sr = sqrt(Real(std::min<long>(k, n))), skn = sqrt(Real(static_cast<long>(k) * n));
@@ -105,15 +103,16 @@ public:
         return std::max(Real(0), Real((small - large) / large));
       };
       const std::string chain = "excess over the norm chain (rel.)";
-      m.record(excess(r2.lower, rmax.upper), tol, where(s, t, inst + ": gamma_max >= gamma_2"), chain);
-      m.record(excess(rf.lower, r2.upper), tol, where(s, t, inst + ": gamma_2 >= gamma_F"), chain);
-      m.record(excess(Real(r2.lower / sr), rf.upper), tol, where(s, t, inst + ": gamma_F >= gamma_2/sqrt(rank)"),
+      m.record(excess(r2.lower, rmax.upper), tol, at_trial(s, t, inst + ": gamma_max >= gamma_2"), chain);
+      m.record(excess(rf.lower, r2.upper), tol, at_trial(s, t, inst + ": gamma_2 >= gamma_F"), chain);
+      m.record(excess(Real(r2.lower / sr), rf.upper), tol, at_trial(s, t, inst + ": gamma_F >= gamma_2/sqrt(rank)"),
                chain);
-      m.record(excess(Real(rmax.lower / skn), rf.upper), tol, where(s, t, inst + ": gamma_F >= gamma_max/sqrt(Kn)"),
+      m.record(excess(Real(rmax.lower / skn), rf.upper), tol, at_trial(s, t, inst + ": gamma_F >= gamma_max/sqrt(Kn)"),
                chain);
       if (k == 2)  // γ*_2 = γ*_F for two classes: the barrier against the exact QP (rounding of both margins only).
         m.record(std::max({Real(0), Real((r2.lower - rf.lower) / rf.lower), Real((rf.lower - r2.upper) / rf.lower)}),
-                 rounding_of_margins(s.precision, k, n), where(s, t, inst + ": K=2: gamma_F in the spectral bracket"),
+                 rounding_of_margins(s.precision, k, n),
+                 at_trial(s, t, inst + ": K=2: gamma_F in the spectral bracket"),
                  "distance of gamma*_F outside the spectral bracket (rel.)");
     }
     m.trials = s.trials;
@@ -168,33 +167,34 @@ public:
           p, *opt, [&](long k) { return sched->at(k); }, toy::BatchSpec{}, ro, MatR(), d_.normalize);
       const std::string inst = fmt::format("K={} n={} N={}, {} steps", p.classes, p.n(), p.samples(), d_.steps);
       if (run.diverged || !all_finite(run.final_w)) {  // a failed check, never a NaN passed on
-        m.record(1, 0, where(s, t, inst + ": the run diverged"), "diverged runs");
+        m.record(1, 0, at_trial(s, t, inst + ": the run diverged"), "diverged runs");
         continue;
       }
       const std::vector<MarginComparison> cmp = compare_margins(p, refs, run.final_w);
       if (!cmp[own].defined) {  // W_T = 0: no direction at all
-        m.record(1, 0, where(s, t, inst + ": W_T = 0"), "runs without a direction (W_T = 0)");
+        m.record(1, 0, at_trial(s, t, inst + ": W_T = 0"), "runs without a direction (W_T = 0)");
         continue;
       }
       const Real gap = cmp[own].gap, tol = dynamics_tolerance(s.precision, d_, refs[own], p.classes, p.n());
       worst_gap = std::max(worst_gap, gap);
       best_gap = std::min(best_gap, gap);
-      m.record(std::max(Real(0), gap), tol, where(s, t, inst + fmt::format(": {}-margin gap", d_.norm)),
+      m.record(std::max(Real(0), gap), tol, at_trial(s, t, inst + fmt::format(": {}-margin gap", d_.norm)),
                "gap to gamma*_" + d_.norm + " (rel.)");
       // A normalized margin never exceeds the max-margin of its norm, up to the reference's certified width and the
       // rounding of the margin: a side condition (the sign of the gap is the only proven part).
       for (const MarginComparison& c : cmp) {
         const MarginReference& r = refs[c.norm == "max" ? 0 : c.norm == "2" ? 1 : 2];
         m.require(std::max(Real(0), Real(-c.gap)), r.rel_gap + rounding_of_margins(s.precision, p.classes, p.n()),
-                  where(s, t, inst + ": gamma(W)/|W|_" + c.norm + " <= gamma*_" + c.norm),
+                  at_trial(s, t, inst + ": gamma(W)/|W|_" + c.norm + " <= gamma*_" + c.norm),
                   "excess of gamma(W)/|W|_" + c.norm + " over gamma*_" + c.norm + " (rel.)");
       }
       if (d_.distance_tol > 0 && d_.norm != "2") {
         worst_dist = std::max(worst_dist, cmp[own].distance);
         // Measured like gap_tol (set by the run), plus the rounding of the distance.
         m.record(cmp[own].distance, Real(d_.distance_tol) + rounding_of_margins(s.precision, p.classes, p.n()),
-                 where(s, t, inst + (d_.norm == "max" ? ": max-norm distance to the LP's optimal face"
-                                                      : ": Frobenius distance to W*_F")),
+                 at_trial(s, t,
+                          inst + (d_.norm == "max" ? ": max-norm distance to the LP's optimal face"
+                                                   : ": Frobenius distance to W*_F")),
                  d_.norm == "max" ? "max-norm distance to the LP's optimal face" : "Frobenius distance to W*_F");
       }
       if (t == 0)

@@ -24,10 +24,6 @@ namespace {
 
 using spectral::Rng;
 
-std::string where(const ClaimSettings& s, int t, const std::string& what) {
-  return "seed " + std::to_string(s.seed) + " trial " + std::to_string(t) + ": " + what;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 /// Lemma D.1 in exact rationals: d_{t+1} = d_t − η_t sign(d_t) (entry-wise) with rational η_t.
 class LemmaD1Claim : public Claim {
@@ -82,8 +78,9 @@ public:
       for (long tau : entered)
         if (tau < 0 || tau > t_pred) err = std::max(err, Real(1));  // entered the band no later than predicted
       m.record(err, 0,
-               where(s, trial, "dim " + std::to_string(dim) + ", |d0|=" + muonlab::to_string(d0) + ", eta0=" +
-                                   muonlab::to_string(eta0) + (harmonic ? ", eta0/(t+1)" : ", eta0/(floor(sqrt t)+1)")));
+               at_trial(s, trial,
+                        "dim " + std::to_string(dim) + ", |d0|=" + muonlab::to_string(d0) + ", eta0=" +
+                            muonlab::to_string(eta0) + (harmonic ? ", eta0/(t+1)" : ", eta0/(floor(sqrt t)+1)")));
     }
     m.note = "exact: |d_T| <= eta_{T-1} on every trial";
     return m;
@@ -123,9 +120,10 @@ public:
       const SignRunCheck<Rational> c = check_signgd_run(p, /*min_steps=*/150, s.precision);
       const MinimalityCheck mc = check_min_max_norm<Rational>(p, pick, s.precision);
       min_gap = std::min(min_gap, c.gap_over_band);
-      const std::string inst = where(s, trial, std::to_string(p.m()) + "x" + std::to_string(p.n()) +
-                                                   " integer instance, " + std::to_string(c.steps) + " steps, " +
-                                                   std::to_string(mc.perturbations) + " perturbations");
+      const std::string inst =
+          at_trial(s, trial,
+                   std::to_string(p.m()) + "x" + std::to_string(p.n()) + " integer instance, " +
+                       std::to_string(c.steps) + " steps, " + std::to_string(mc.perturbations) + " perturbations");
       // Exact rationals: every part has tolerance 0.
       m.record(c.invariant_error, 0, inst, "|W_t - w_t sign(x)^T|_max (exact)");
       m.record(c.limit_excess, 0, inst, "|W_T - W*_max|_max beyond eta_{T-1} (exact)");
@@ -162,9 +160,10 @@ public:
       const toy::Problem<Real> p = toy::make_problem<Real>(spec);
       const MuonRunCheck c = check_muon_run(p, "muon-ideal", 300, pick, s.precision);
       const MinimalityCheck mc = check_min_spectral_norm(p, pick, s.precision);
-      const std::string inst = where(s, trial, std::to_string(p.m()) + "x" + std::to_string(p.n()) + " Gaussian, " +
-                                                   std::to_string(c.steps) + " steps, eta_{T-1} = " +
-                                                   spectral::to_scientific(c.eta_last, 3));
+      const std::string inst =
+          at_trial(s, trial,
+                   std::to_string(p.m()) + "x" + std::to_string(p.n()) + " Gaussian, " + std::to_string(c.steps) +
+                       " steps, eta_{T-1} = " + spectral::to_scientific(c.eta_last, 3));
       // Three checks, each against its own allowance: the invariant and the minimality to rounding (amplified
       // along the run, see check_muon_run), the limit to Lemma D.1's band eta_{T-1} set by the run (excess beyond
       // the band, to rounding).
@@ -201,7 +200,8 @@ public:
       spec.n = pick.integer(1, 5);
       spec.seed = s.seed;
       spec.stream = static_cast<std::uint64_t>(trial);
-      const std::string inst = where(s, trial, std::to_string(spec.m) + "x" + std::to_string(spec.n) + " continuation");
+      const std::string inst =
+          at_trial(s, trial, std::to_string(spec.m) + "x" + std::to_string(spec.n) + " continuation");
       {
         spec.entries = toy::Entries::integer;
         const toy::Problem<Rational> q = toy::make_problem<Rational>(spec);
@@ -281,8 +281,7 @@ public:
         worst = std::max(worst, Real(e / scale));
       }
       const Real tol = s.precision.tolerance(static_cast<double>(rows + cols), spectral::rounding::kSvd);
-      m.record(worst, tol,
-               where(s, trial, std::to_string(rows) + "x" + std::to_string(cols) + ", 5 corrections"));
+      m.record(worst, tol, at_trial(s, trial, std::to_string(rows) + "x" + std::to_string(cols) + ", 5 corrections"));
     }
     m.note = "errors relative to the bound; both bounds attained by the tight cases";
     return m;

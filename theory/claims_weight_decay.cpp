@@ -44,10 +44,6 @@ using spectral::rounding::kSteps;
 using spectral::rounding::kSvd;
 using spectral::to_scientific;
 
-std::string where(const ClaimSettings& s, int t, const std::string& what) {
-  return "seed " + std::to_string(s.seed) + " trial " + std::to_string(t) + ": " + what;
-}
-
 /// A one-sample instance: single (W0 = 0) or continuation (W0 random), m ∈ [2, 4], n ∈ [2, 5], Gaussian.
 toy::Problem<Real> instance(const ClaimSettings& s, int trial, toy::ProblemKind kind, std::uint64_t stream0) {
   Rng pick(s.seed, stream0 + static_cast<std::uint64_t>(trial));
@@ -171,14 +167,14 @@ public:
             const Real rounding = closed_form_rounding(s.precision, pr);
             const Real scale = pr.scale > Real(0) ? pr.scale : Real(1);
             m.record(Real(spectral::norm_frobenius(MatR(pr.point - pr.closed_form)) / scale), tol,
-                     where(s, t, inst + ": solver point = closed form"), "rel. distance solver point - closed form");
+                     at_trial(s, t, inst + ": solver point = closed form"), "rel. distance solver point - closed form");
             // The closed form is feasible and a minimizer: gap(Δ) = ⟨G, Δ⟩ + ρ‖G‖_* = 0 (constrained_fit.hpp). Both
             // hold exactly in real arithmetic, so only rounding is allowed. Every term of the gap is at most
             // ρ‖res‖‖u‖ ≤ ‖t‖2² (ρ ≤ the threshold where the residual is not 0), hence the scale ‖t‖2².
             const MatR base = c == DecayCenter::zero ? MatR(MatR::Zero(p.m(), p.n())) : p.p0;
             const MatR delta = pr.closed_form - base;
             const Real nd = std::string(norm) == "2" ? spectral::norm_spectral(delta) : spectral::norm_max(delta);
-            m.require(std::max(Real(0), Real((nd - rho) / rho)), rounding, where(s, t, inst + ": feasible"),
+            m.require(std::max(Real(0), Real((nd - rho) / rho)), rounding, at_trial(s, t, inst + ": feasible"),
                       "excess of |closed form - base| over the budget (rel.)");
             const VecR res = delta * u - tgt;
             const MatR g = res * u.transpose();
@@ -186,7 +182,7 @@ public:
                                                        : Real(g.cwiseAbs().sum());
             const Real gap = (g.cwiseProduct(delta)).sum() + rho * dual;
             const Real gscale = spectral::norm_l2_sq(tgt);
-            m.record(Real(abs(gap) / gscale), rounding, where(s, t, inst + ": zero duality gap"),
+            m.record(Real(abs(gap) / gscale), rounding, at_trial(s, t, inst + ": zero duality gap"),
                      "duality gap of the closed form / |t|^2");
           }
         }
@@ -254,7 +250,8 @@ public:
         // taken from, so the relative noise is amplified by ‖y‖/‖r_t‖ (measured along the run, as in
         // check_muon_run): band_rounding × (1 + Σ_t ‖y‖/‖r_t‖). A side condition: the limit is the claim.
         m.require(invariant, band_rounding(s.precision, kBandSteps, p.m() + p.n()) * amplification,
-                  where(s, t, inst + ": invariant set"), "distance from the invariant set / rho (rounding allowance)");
+                  at_trial(s, t, inst + ": invariant set"),
+                  "distance from the invariant set / rho (rounding allowance)");
         // The limit, row by row (max) or on the line (2), against the band of each regime.
         const MatR diff = w - pr.point;
         if (b_.norm == "max") {
@@ -265,11 +262,11 @@ public:
                                             p.m() + p.n());
             if (thi > rho) {  // (a) saturated: the error is exactly ρ·∏(1 − η_t λ), so check the identity itself
               m.record(Real(abs(err - rho * contraction) / rho), tol,
-                       where(s, t, inst + fmt::format(", row {} saturated: error = rho prod(1 - eta lambda)", i)),
+                       at_trial(s, t, inst + fmt::format(", row {} saturated: error = rho prod(1 - eta lambda)", i)),
                        kSaturated);
             } else {
-              m.record(Real(err / rho), tol, where(s, t, inst + fmt::format(", row {} exact fit: within the band", i)),
-                       kBand);
+              m.record(Real(err / rho), tol,
+                       at_trial(s, t, inst + fmt::format(", row {} exact fit: within the band", i)), kBand);
             }
             worst_rel = std::max(worst_rel, Real(err / rho));
           }
@@ -279,9 +276,9 @@ public:
                                           p.m() + p.n());
           if (th[0] > rho)  // (a): the error is exactly ρ·∏(1 − η_t λ)
             m.record(Real(abs(err - rho * contraction) / rho), tol,
-                     where(s, t, inst + " (constraint active): error = rho prod(1 - eta lambda)"), kSaturated);
+                     at_trial(s, t, inst + " (constraint active): error = rho prod(1 - eta lambda)"), kSaturated);
           else
-            m.record(Real(err / rho), tol, where(s, t, inst + " (exact fit): band"), kBand);
+            m.record(Real(err / rho), tol, at_trial(s, t, inst + " (exact fit): band"), kBand);
           worst_rel = std::max(worst_rel, Real(err / rho));
         }
       }
@@ -358,14 +355,14 @@ public:
                                              to_double(lambda), to_double(rho),
                                              pr.exact_fit ? "exact fit" : "constraint active");
         const Real tol = measured_tolerance(s.precision, s_, p.m() + p.n());
-        m.record(err, tol, where(s, t, inst), "rel. distance to the predicted KKT point");
+        m.record(err, tol, at_trial(s, t, inst), "rel. distance to the predicted KKT point");
         if (!pr.exact_fit && naive.scale > Real(0)) {
           const Real naive_dist = spectral::norm_frobenius(MatR(w - naive.point)) / scale;
           worst_naive = std::min(worst_naive, naive_dist);
           // "s/λ, not 1/λ": the point predicted with the budget 1/λ is missed by far more than the allowance
           // (measured ≥ 0.17; 100 x the tolerance is the separation asked for).
           if (s_.not_naive)
-            m.require(std::max(Real(0), Real(Real(100) * tol - naive_dist)), 0, where(s, t, inst),
+            m.require(std::max(Real(0), Real(Real(100) * tol - naive_dist)), 0, at_trial(s, t, inst),
                       "shortfall of the distance to the 1/lambda prediction below 100 x the tolerance");
         }
       }
@@ -454,12 +451,13 @@ public:
           ident = std::max(ident, Real(spectral::norm_frobenius(off) / (w0n + rho)));
         });
         const Real rounding = finetune_identity_tolerance(s.precision, kBandSteps, p.m() + p.n());
-        m.record(ident, rounding, where(s, t, inst + ": decay to 0 forgets W0 by the factor d_t"),
+        m.record(ident, rounding, at_trial(s, t, inst + ": decay to 0 forgets W0 by the factor d_t"),
                  "identity error / (|W0| + rho) (decay to 0 forgets W0)");
         const DecayPrediction pz0 = predict_decay_limit(p, norm, rho, DecayCenter::zero);
         const Real conv = spectral::norm_frobenius(MatR(w_zero - pz0.point)) / pz0.scale;
         worst_conv = std::max(worst_conv, conv);
-        m.record(conv, Real(kFinetuneConvTol) + rounding, where(s, t, inst + ": decay to 0 -> budget point of (z, b)"),
+        m.record(conv, Real(kFinetuneConvTol) + rounding,
+                 at_trial(s, t, inst + ": decay to 0 -> budget point of (z, b)"),
                  "rel. distance to the budget point of (z, b) (decay to 0; measured tolerance)");
         // Decay toward W0 (anchored), from W0: the single-sample problem in Δ with target r0, band tolerance.
         solvers::AnchoredDecay<Real> opt1(solvers::make_optimizer<Real>(spec), p.p0);
@@ -478,7 +476,8 @@ public:
         const Real tol = band_tolerance(s.precision, th.front() * Real(2), rho, lambda, eta_last, kBandSteps,
                                         p.m() + p.n());  // case (a): every row saturated
         m.record(Real(abs(err - rho * contraction) / rho), tol,
-                 where(s, t, inst + ": decay to W0 -> W0 + Prop D.5 budget correction (error = rho prod(1 - eta lambda))"),
+                 at_trial(s, t,
+                          inst + ": decay to W0 -> W0 + Prop D.5 budget correction (error = rho prod(1 - eta lambda))"),
                  kSaturated);
         // Old task: the anchored limit obeys Cor D.7 with |Δ| ≤ ρ; decay to 0 has no such bound.
         const Real lold_anchor = spectral::norm_l2_sq(VecR(w_anchor * xold - yold)) / Real(2);
@@ -492,7 +491,7 @@ public:
         const Real bound_tol = Real(2) * rounding +
                                s.precision.tolerance(static_cast<double>(p.m() + p.n()), spectral::rounding::kSums);
         m.record(std::max(Real(0), Real((lold_anchor - bound) / bound)), bound_tol,
-                 where(s, t, inst + ": decay to W0 keeps L_old <= Cor D.7 bound"),
+                 at_trial(s, t, inst + ": decay to W0 keeps L_old <= Cor D.7 bound"),
                  "excess of L_old over Cor D.7's bound (rel.; decay to W0)");
         if (old_task.empty())
           old_task = fmt::format("e.g. trial {} {}: old-task loss {:.4g} with decay to W0 (Cor D.7 bound {:.4g}) vs "
