@@ -7,10 +7,6 @@
 #include "nanochat/finetune_command.hpp"
 #include "nanochat/optimizer_names.hpp"
 
-#include <fmt/core.h>
-#include <nlohmann/json.hpp>
-
-#include <iostream>
 #include <memory>
 
 namespace muonlab::cli {
@@ -25,13 +21,8 @@ int run(FinetuneArgs& a) {
   a.lr_given = a.lr->count() > 0;
   if (const std::string problem = a.validate(); !problem.empty()) throw std::invalid_argument(problem);
   const nanochat::FinetuneRequest req = nanochat::finetune_request(a);
-  return run_data_parallel("finetune", a.nproc, a.dist_timeout, req.config.device, a.quiet, a.json,
-                           [&](std::shared_ptr<nanochat::Comm> comm, bool rank0) {
-                             nanochat::FinetuneRequest r = req;
-                             r.comm = std::move(comm);
-                             r.progress = r.progress && rank0;
-                             return nanochat::finetune(r);
-                           });
+  return run_data_parallel("finetune", a.nproc, a.dist_timeout, req.config.device, a.quiet, a.json, req,
+                           nanochat::finetune);
 }
 
 }  // namespace

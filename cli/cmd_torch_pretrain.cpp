@@ -7,10 +7,6 @@
 #include "nanochat/optimizer_names.hpp"
 #include "nanochat/pretrain_command.hpp"
 
-#include <fmt/core.h>
-#include <nlohmann/json.hpp>
-
-#include <iostream>
 #include <memory>
 
 namespace muonlab::cli {
@@ -25,16 +21,8 @@ int run(PretrainArgs& a) {
   a.given = given_settings(*a.sub, nanochat::pretrain_override_names());
   if (const std::string problem = a.validate(); !problem.empty()) throw std::invalid_argument(problem);
   const nanochat::PretrainRequest req = nanochat::pretrain_request(a);
-  return run_data_parallel("pretrain", a.nproc, a.dist_timeout, req.train.device, a.quiet, a.json,
-                           [&](std::shared_ptr<nanochat::Comm> comm, bool rank0) {
-                             nanochat::PretrainRequest r = req;
-                             r.comm = std::move(comm);
-                             r.progress = r.progress && rank0;
-                             if (r.resume && r.progress)
-                               fmt::print(stderr, "pretrain: resuming {} (its config.json decides every setting)\n",
-                                          r.run_dir);
-                             return nanochat::pretrain(r);
-                           });
+  return run_data_parallel("pretrain", a.nproc, a.dist_timeout, req.train.device, a.quiet, a.json, req,
+                           nanochat::pretrain);
 }
 
 }  // namespace

@@ -31,15 +31,15 @@ inline void add_data_parallel_options(CLI::App* sub, int& nproc, double& dist_ti
 }
 
 /// Runs a training command on this process's rank: starts `nproc` ranks here (then returns the launcher's status),
-/// or joins the group the torchrun/Slurm environment describes, or runs alone; `train(comm, rank0)` runs this rank's
-/// part (comm null: one process) and returns its summary. Rank 0 prints it (brief, or to_json with --json) and a
+/// or joins the group the torchrun/Slurm environment describes, or runs alone; `train(request)` runs this rank's
+/// part with the group in request.comm (null: one process) and progress on rank 0 alone, and returns its summary. Rank 0 prints it (brief, or to_json with --json) and a
 /// diverged run's message; every rank exits with the summary's exit_code (0, or 1 for a diverged run: the ranks stop
 /// after the same step). Interrupted → 130 (rank 0 says what was saved), a failed group (DistError) → 4; other
 /// exceptions reach main (std::invalid_argument: bad input, 2). The summary's functions are found by
 /// argument-dependent lookup (nanochat/pretrain_command.hpp, nanochat/finetune_command.hpp).
-template <class Train>
+template <class Request, class Train>
 int run_data_parallel(const char* command, int nproc, double dist_timeout, const std::string& device, bool quiet,
-                      bool json, Train&& train) {
+                      bool json, Request request, Train&& train) {
   static_assert(kOk == 0 && kCheckFailed == 1, "nanochat's exit_code values");
   int launched = -1;
   const auto comm =
@@ -47,9 +47,11 @@ int run_data_parallel(const char* command, int nproc, double dist_timeout, const
                                torch::Device(device == "cuda" ? torch::kCUDA : torch::kCPU), !quiet, &launched);
   if (launched >= 0) return launched;  // this process was the launcher: its ranks have done the work
   const bool rank0 = !comm || comm->rank() == 0;
-  std::optional<decltype(train(comm, rank0))> s;
+  request.comm = comm;
+  request.progress = request.progress && rank0;
+  std::optional<decltype(train(request))> s;
   try {
-    s.emplace(train(comm, rank0));
+    s.emplace(train(request));
   } catch (const nanochat::Interrupted& e) {
     if (rank0) fmt::print(stderr, "muonlab {}: {}\n", command, e.what());  // every rank stopped at the same step
     return kInterrupted;

@@ -169,6 +169,8 @@ PretrainSummary pretrain_rank(const PretrainRequest& req_in) {
   if (!rank0) {
     comm->wait_for("pretrain-prepared", std::chrono::hours(24));  // BPE training may take long
     req.resume = true, req.force = false, req.progress = false;
+  } else if (req.resume && req.progress) {
+    fmt::print(stderr, "pretrain: resuming {} (its config.json decides every setting)\n", req.run_dir);
   }
   const fs::path dir(req.run_dir);
   if (req.run_dir.empty()) throw std::invalid_argument("--run-dir must not be empty");
