@@ -32,8 +32,8 @@ inline void add_data_parallel_options(CLI::App* sub, int& nproc, double& dist_ti
 
 /// Runs a training command on this process's rank: starts `nproc` ranks here (then returns the launcher's status),
 /// or joins the group the torchrun/Slurm environment describes, or runs alone; `train(request)` runs this rank's
-/// part with the group in request.comm (null: one process) and progress on rank 0 alone, and returns its summary. Rank 0 prints it (brief, or to_json with --json) and a
-/// diverged run's message; every rank exits with the summary's exit_code (0, or 1 for a diverged run: the ranks stop
+/// part with the group in request.comm (null: one process) and progress on rank 0 alone, and returns its summary.
+/// Rank 0 prints it (brief, or to_json with --json) and a diverged run's message; every rank exits with the summary's exit_code (0, or 1 for a diverged run: the ranks stop
 /// after the same step). Interrupted → 130 (rank 0 says what was saved), a failed group (DistError) → 4; other
 /// exceptions reach main (std::invalid_argument: bad input, 2). The summary's functions are found by
 /// argument-dependent lookup (nanochat/pretrain_command.hpp, nanochat/finetune_command.hpp).

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
 
@@ -28,14 +29,6 @@ const std::vector<std::pair<std::string, Apply>>& size_overrides() {
   return table;
 }
 
-bool overrides_something(const MismatchRunOptions& o, const std::string& name) {
-  if (name == "seeds") return true;
-  if (name.rfind("lrs-", 0) == 0) return o.lrs.count(name.substr(4)) > 0;
-  for (const auto& [n, apply] : size_overrides())
-    if (n == name) return true;
-  return false;
-}
-
 }  // namespace
 
 const std::vector<std::string>& mismatch_override_names() {
@@ -48,6 +41,17 @@ const std::vector<std::string>& mismatch_override_names() {
   }();
   return names;
 }
+
+namespace {
+
+// A given "lrs-OPT" overrides the grid it carries (lrs[OPT]); any other name must be one of the settings.
+bool overrides_something(const MismatchRunOptions& o, const std::string& name) {
+  if (name.rfind("lrs-", 0) == 0) return o.lrs.count(name.substr(4)) > 0;
+  const auto& names = mismatch_override_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+}  // namespace
 
 std::string MismatchRunOptions::validate() const {
   if (given.count("seeds"))

@@ -72,7 +72,7 @@ SweepRecord sweep_record_from_json(const nlohmann::json& j) {
   if (r.key.method != "full" && r.key.method != "lora")
     throw std::invalid_argument("key.method must be full or lora, got '" + r.key.method + "'");
   if (!torch_optimizer_id(r.key.optimizer))
-    throw std::invalid_argument("key.optimizer must be muon, adam, adamuon or normuon, got '" + r.key.optimizer + "'");
+    throw std::invalid_argument(not_a_torch_rule("key.optimizer", r.key.optimizer));
   if (!(r.key.lr > 0) || !std::isfinite(r.key.lr)) throw std::invalid_argument("key.lr must be a positive number");
   if (r.key.rank < 0 || (r.key.method == "lora" && r.key.rank < 1))
     throw std::invalid_argument("key.rank must be >= 1 for lora and 0 for full");

@@ -40,7 +40,7 @@ double TrainConfig::default_matrix_lr() const {
 void TrainConfig::validate() const {
   auto fail = [](const std::string& m) { throw std::invalid_argument(m); };
   if (!is_torch_rule(optimizer))
-    fail("--optimizer must be muon, adam, adamuon or normuon, got '" + optimizer_text(optimizer) + "'");
+    fail(not_a_torch_rule("--optimizer", optimizer_text(optimizer)));
   if (muon_variant != "keller" && muon_variant != "moonlight")
     fail("--muon-variant must be keller or moonlight, got '" + muon_variant + "'");
   if (ns != "ns5" && ns != "pe5" && ns != "pe-paper")

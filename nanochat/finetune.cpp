@@ -72,7 +72,7 @@ void FinetuneConfig::validate() const {
   auto fail = [](const std::string& m) { throw std::invalid_argument(m); };
   if (method != "full" && method != "lora") fail("--method must be full or lora, got '" + method + "'");
   if (!is_torch_rule(optimizer))
-    fail("--optimizer must be muon, adam, adamuon or normuon, got '" + optimizer_text(optimizer) + "'");
+    fail(not_a_torch_rule("--optimizer", optimizer_text(optimizer)));
   if (!std::isfinite(lr)) fail("--lr must be a finite number");  // < 0 stands for the optimizer's default
   if (!(lr_frac >= 0) || !std::isfinite(lr_frac)) fail("--lr-frac must be a finite number >= 0");
   if (batch_size < 1) fail("--batch-size must be at least 1");

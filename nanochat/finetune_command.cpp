@@ -10,8 +10,7 @@
 namespace muonlab::nanochat {
 
 std::string FinetuneOptions::validate() const {
-  if (!torch_optimizer_id(optimizer))
-    return "--optimizer must be muon, adam, adamuon or normuon, got '" + optimizer + "'";
+  if (!torch_optimizer_id(optimizer)) return not_a_torch_rule("--optimizer", optimizer);
   if (lr_given && !(req.config.lr >= 0)) return "--lr must be >= 0, got " + fmt::format("{}", req.config.lr);
   if (req.resume && !req.from.empty())
     return "--resume takes --from and every setting from the run's config.json: drop --from";

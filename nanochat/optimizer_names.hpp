@@ -39,6 +39,11 @@ inline solvers::OptimizerId torch_rule_id(const std::string& optimizer) {
   return *id;
 }
 
+/// The message of a `what` (a flag or a file's field) naming something that is not a torch rule.
+inline std::string not_a_torch_rule(const std::string& what, const std::string& name) {
+  return what + " must be muon, adam, adamuon or normuon, got '" + name + "'";
+}
+
 /// The canonical name of an id as a string (config.json, summaries, run directory names).
 inline std::string optimizer_text(solvers::OptimizerId id) { return std::string(solvers::optimizer_name(id)); }
 

@@ -17,7 +17,8 @@ struct PretrainOptions {
   std::string preset = "cpu";      // tiny | cpu | gpu (apply_preset): every setting not in `given` comes from it
   ModelConfig model;               // the values of the settings named in `given` (the rest is ignored)
   TrainConfig train;
-  std::string optimizer = "muon";  // --optimizer as given: a name or alias (muon-moonlight: muon + moonlight variant)
+  std::string optimizer = "muon";  // --optimizer as given: a name or alias (muon-moonlight: muon + moonlight variant);
+                                   // train.optimizer is not read
   std::set<std::string> given;     // settings given on the command line, by flag name without "--" ("depth", ...)
   std::string run_dir;             // empty: runs/pretrain-PRESET-OPTIMIZER-dDEPTH-sSEED
   std::string tokenizer = "bpe";   // bpe | bytes
